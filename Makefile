@@ -1,0 +1,64 @@
+# QAF: `make run` serves the demo council; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+QAF_DEMO_PASSWORD ?= northmoor-demo-2026
+export QAF_DEMO_PASSWORD
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-e2e lint format chromium bench clean
+
+# Each step leaves a stamp, so a second run does only what changed.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+static/.built: frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && node build.mjs
+	touch $@
+
+install: $(VENV)/.installed static/.built
+
+var:
+	mkdir -p var
+
+run: install var
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --no-input -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.local QAF_DEMO_MODE=1 $(PY) manage.py seed_demo --scale small
+	@echo
+	@echo "  QAF demo council: http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as demo-practitioner, demo-team-manager, demo-service-manager,"
+	@echo "  demo-assistant-director, demo-qa-officer, demo-cp-chair, demo-iro,"
+	@echo "  demo-partner-auditor or demo-elected-member"
+	@echo "  Password: $(QAF_DEMO_PASSWORD)"
+	@echo
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The whole suite on SQLite, or on PostgreSQL when DATABASE_URL names one.
+test: install chromium
+	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy qaf config
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/qaf.sqlite3* static

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from qaf.api.api import api
+
+urlpatterns = [
+    path("", include("qaf.web.urls")),
+    path("accounts/", include("qaf.accounts.urls")),
+    path("children/", include("qaf.cases.urls")),
+    path("organisation/", include("qaf.organisation.urls")),
+    path("access-log/", include("qaf.access_log.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if settings.QAF_OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+handler400 = "qaf.web.errors.bad_request"
+handler403 = "qaf.web.errors.forbidden"
+handler404 = "qaf.web.errors.not_found"
+handler500 = "qaf.web.errors.server_error"

@@ -1,0 +1,124 @@
+"""Fixtures shared by the whole suite: a small council with one account per role."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qaf.accounts.models import Role, User
+from qaf.accounts.tests.factories import UserFactory
+from qaf.cases.models import Child, InvolvementKind
+from qaf.cases.tests.factories import ChildFactory, InvolvementFactory
+from qaf.organisation.models import JobRole, Team
+from qaf.organisation.tests.factories import (
+    AreaFactory,
+    DistrictFactory,
+    StaffFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+)
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign a test client in with the second factor done, as a real sign-in leaves it."""
+    client.force_login(user, backend="qaf.accounts.backends.LockoutModelBackend")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@dataclass
+class Council:
+    """Two areas; in each, one district with two teams. Children in every team."""
+
+    users: dict[str, User]
+    home_team: Team
+    sibling_team: Team  # same district as home_team
+    other_area_team: Team
+    own_child: Child  # allocated to the practitioner, in home_team
+    team_child: Child  # in home_team, allocated to someone else
+    district_child: Child  # in sibling_team
+    far_child: Child  # in other_area_team
+    cp_child: Child  # CP plan chaired by the CP chair (in other_area_team)
+    cic_child: Child  # in care, reviewed by the IRO (in other_area_team)
+
+
+@pytest.fixture
+def council(db: Any) -> Council:
+    north, south = AreaFactory(name="North"), AreaFactory(name="South")
+    d_north = DistrictFactory(area=north, name="Ashby")
+    d_south = DistrictFactory(area=south, name="Redmoor")
+    home, sibling = TeamFactory(district=d_north), TeamFactory(district=d_north)
+    far = TeamFactory(district=d_south)
+
+    def person(job_role: str, team: Team | None = None) -> Any:
+        staff = StaffFactory(job_role=job_role)
+        if team is not None:
+            TeamMembershipFactory(staff=staff, team=team)
+        return staff
+
+    worker = person(JobRole.SOCIAL_WORKER, home)
+    colleague = person(JobRole.SOCIAL_WORKER, home)
+    manager = person(JobRole.TEAM_MANAGER, home)
+    service_manager = person(JobRole.SERVICE_MANAGER)
+    d_north.service_manager = service_manager
+    d_north.save()
+    director = person(JobRole.ASSISTANT_DIRECTOR)
+    north.assistant_director = director
+    north.save()
+    chair, iro, qa = person(JobRole.CP_CHAIR), person(JobRole.IRO), person(JobRole.QA_MANAGER)
+
+    def child(team: Team, worker_: Any = None, **kwargs: Any) -> Child:
+        c = ChildFactory()
+        InvolvementFactory(child=c, team=team, allocated_worker=worker_, **kwargs)
+        return c
+
+    users = {
+        Role.PRACTITIONER: UserFactory(
+            username="practitioner", role=Role.PRACTITIONER, staff=worker
+        ),
+        Role.TEAM_MANAGER: UserFactory(
+            username="team-manager", role=Role.TEAM_MANAGER, staff=manager
+        ),
+        Role.SERVICE_MANAGER: UserFactory(
+            username="service-manager", role=Role.SERVICE_MANAGER, staff=service_manager
+        ),
+        Role.ASSISTANT_DIRECTOR: UserFactory(
+            username="assistant-director", role=Role.ASSISTANT_DIRECTOR, staff=director
+        ),
+        Role.DIRECTOR: UserFactory(username="director", role=Role.DIRECTOR),
+        Role.QA_OFFICER: UserFactory(username="qa-officer", role=Role.QA_OFFICER, staff=qa),
+        Role.CP_CHAIR: UserFactory(username="cp-chair", role=Role.CP_CHAIR, staff=chair),
+        Role.IRO: UserFactory(username="iro", role=Role.IRO, staff=iro),
+        Role.PARTNER_AUDITOR: UserFactory(username="partner-auditor", role=Role.PARTNER_AUDITOR),
+        Role.ELECTED_MEMBER: UserFactory(username="elected-member", role=Role.ELECTED_MEMBER),
+    }
+    return Council(
+        users=users,
+        home_team=home,
+        sibling_team=sibling,
+        other_area_team=far,
+        own_child=child(home, worker),
+        team_child=child(home, colleague),
+        district_child=child(sibling),
+        far_child=child(far),
+        cp_child=child(far, kind=InvolvementKind.CP, independent_reviewer=chair),
+        cic_child=child(far, kind=InvolvementKind.CHILD_IN_CARE, independent_reviewer=iro),
+    )
+
+
+@pytest.fixture
+def client_for(council: Council) -> Any:
+    """client_for(role) -> a signed-in test client for that role's account."""
+
+    def make(role: str) -> Client:
+        return sign_in(Client(), council.users[role])
+
+    return make

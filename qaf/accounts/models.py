@@ -1,0 +1,82 @@
+"""Accounts, roles, API tokens and the records behind lockout and session control."""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """What an account may do and see (DOMAIN.md, "Who uses it")."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    ASSISTANT_DIRECTOR = "assistant_director", "Assistant director"
+    DIRECTOR = "director", "Director"
+    QA_OFFICER = "qa_officer", "QA unit"
+    CP_CHAIR = "cp_chair", "Child protection chair"
+    IRO = "iro", "Independent reviewing officer"
+    PARTNER_AUDITOR = "partner_auditor", "Partner agency auditor"
+    ELECTED_MEMBER = "elected_member", "Elected member"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.PRACTITIONER)
+    staff = models.OneToOneField(
+        "organisation.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    # Partner agency auditors are not council staff: their agency is recorded here.
+    agency = models.CharField(max_length=120, blank=True)
+
+    @property
+    def sees_children(self) -> bool:
+        return self.role not in {Role.ELECTED_MEMBER, Role.PARTNER_AUDITOR}
+
+    @property
+    def is_qa_unit(self) -> bool:
+        return self.role == Role.QA_OFFICER
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, keyed on the username typed (never on the address alone)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed sign-in for {self.username}"
+
+
+class UserSession(models.Model):
+    """Which sessions belong to which account, so disabling an account ends all of them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tracked_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"
+
+
+class APIToken(models.Model):
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (qaf_{self.prefix}...)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,22 @@
+"""The versioned JSON API. Each app owns its router; this file wires them together."""
+
+from ninja import NinjaAPI
+
+from qaf.cases.api import router as cases_router
+from qaf.organisation.api import router as organisation_router
+
+from .auth import TokenAuth, VerifiedSessionAuth
+
+api = NinjaAPI(
+    title="QAF API",
+    version="1",
+    description=(
+        "Children's services quality assurance. Every endpoint applies exactly the scoping of "
+        "the pages: out-of-scope records answer 404."
+    ),
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+    urls_namespace="api-v1",
+    docs_url=None,  # the interactive docs load scripts from a CDN; the OpenAPI document is enough
+)
+api.add_router("/organisation/", organisation_router)
+api.add_router("/children/", cases_router)

@@ -1,0 +1,78 @@
+"""Every read of child-level data goes through these functions (deny by default)."""
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from qaf.access_log.services import AccessOutcome, access_log_record
+from qaf.common import clock
+from qaf.organisation.selectors import ScopeKind, scope_for
+
+from .models import Child, Involvement, InvolvementKind
+
+
+def _open_involvements() -> QuerySet[Involvement]:
+    today = clock.today()
+    return Involvement.objects.filter(start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+
+
+def involvement_scope_filter(*, user: Any) -> QuerySet[Involvement] | None:
+    """Open involvements that put a child in this account's scope; None means every child."""
+    scope = scope_for(user=user)
+    if scope.kind == ScopeKind.EVERYTHING:
+        return None
+    if scope.kind == ScopeKind.TEAMS:
+        return _open_involvements().filter(team_id__in=scope.team_ids)
+    if scope.kind == ScopeKind.OWN_CASELOAD:
+        return _open_involvements().filter(allocated_worker_id=scope.staff_id)
+    if scope.kind == ScopeKind.REVIEWED_CASES:
+        return _open_involvements().filter(independent_reviewer_id=scope.staff_id)
+    return Involvement.objects.none()
+
+
+def child_list_visible(*, user: Any) -> QuerySet[Child]:
+    """The children this account may see. Elected members and partners see none."""
+    involvements = involvement_scope_filter(user=user)
+    if involvements is None:
+        return Child.objects.all()
+    return Child.objects.filter(Exists(involvements.filter(child=OuterRef("pk"))))
+
+
+def child_get_visible(*, user: Any, pk: int, via: str = "page") -> Child | None:
+    """One child, or None when missing or out of scope (the caller answers 404). Logged."""
+    child = child_list_visible(user=user).filter(pk=pk).first()
+    access_log_record(
+        user=user,
+        object_type="child",
+        object_id=pk,
+        via=via,
+        outcome=AccessOutcome.ALLOWED if child else AccessOutcome.NOT_FOUND,
+    )
+    return child
+
+
+def involvement_list_for_child(*, child: Child) -> QuerySet[Involvement]:
+    """Involvements of a child already fetched through child_get_visible."""
+    return child.involvements.select_related(
+        "team", "allocated_worker", "independent_reviewer"
+    ).order_by("-start_date")
+
+
+def involvement_list_visible(*, user: Any) -> QuerySet[Involvement]:
+    return Involvement.objects.filter(child__in=child_list_visible(user=user)).select_related(
+        "child", "team", "allocated_worker"
+    )
+
+
+def case_register_counts() -> dict[str, Any]:
+    """Aggregates only (no child can be identified): for dashboards and elected members."""
+    open_inv = _open_involvements()
+    by_kind = dict(open_inv.values_list("kind").annotate(n=Count("child", distinct=True)))
+    return {
+        "children": Child.objects.count(),
+        "open_children": open_inv.values("child").distinct().count(),
+        "by_kind": [(label, by_kind.get(value, 0)) for value, label in InvolvementKind.choices],
+        "vulnerability_register": Child.objects.filter(on_vulnerability_register=True).count(),
+    }

@@ -1,0 +1,115 @@
+"""Reads of the organisation, and the scope every child-level selector starts from."""
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from qaf.accounts.models import Role
+from qaf.common import clock
+
+from .models import Area, District, Service, Staff, Team, TeamMembership
+
+
+class ScopeKind(Enum):
+    NOTHING = "nothing"  # deny by default
+    EVERYTHING = "everything"
+    TEAMS = "teams"  # team manager, service manager, assistant director
+    OWN_CASELOAD = "own_caseload"  # practitioner
+    REVIEWED_CASES = "reviewed_cases"  # CP chair, IRO
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind
+    team_ids: frozenset[int] = frozenset()
+    staff_id: int | None = None
+
+
+def current_team_ids(*, staff: Staff) -> frozenset[int]:
+    today = clock.today()
+    return frozenset(
+        TeamMembership.objects.filter(staff=staff, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values_list("team_id", flat=True)
+    )
+
+
+def scope_for(*, user: Any) -> Scope:
+    """What part of the council this account may see. Unknown or unlinked accounts see nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(ScopeKind.NOTHING)
+    role = user.role
+    if role in {Role.QA_OFFICER, Role.DIRECTOR}:
+        return Scope(ScopeKind.EVERYTHING)
+    staff = user.staff
+    if staff is None:
+        return Scope(ScopeKind.NOTHING)
+    if role == Role.PRACTITIONER:
+        return Scope(ScopeKind.OWN_CASELOAD, staff_id=staff.pk)
+    if role in {Role.CP_CHAIR, Role.IRO}:
+        return Scope(ScopeKind.REVIEWED_CASES, staff_id=staff.pk)
+    if role == Role.TEAM_MANAGER:
+        return Scope(ScopeKind.TEAMS, team_ids=current_team_ids(staff=staff), staff_id=staff.pk)
+    if role == Role.SERVICE_MANAGER:
+        ids = Team.objects.filter(district__service_manager=staff).values_list("pk", flat=True)
+        return Scope(ScopeKind.TEAMS, team_ids=frozenset(ids), staff_id=staff.pk)
+    if role == Role.ASSISTANT_DIRECTOR:
+        ids = Team.objects.filter(district__area__assistant_director=staff).values_list(
+            "pk", flat=True
+        )
+        return Scope(ScopeKind.TEAMS, team_ids=frozenset(ids), staff_id=staff.pk)
+    return Scope(ScopeKind.NOTHING)
+
+
+def team_list_visible(*, user: Any) -> QuerySet[Team]:
+    """Teams whose details (and staff) the account may see."""
+    scope = scope_for(user=user)
+    teams = Team.objects.select_related("service", "district__area")
+    if scope.kind == ScopeKind.EVERYTHING:
+        return teams
+    if scope.kind == ScopeKind.TEAMS:
+        return teams.filter(pk__in=scope.team_ids)
+    if scope.kind == ScopeKind.OWN_CASELOAD and user.staff is not None:
+        return teams.filter(pk__in=current_team_ids(staff=user.staff))
+    return teams.none()
+
+
+def staff_list_visible(*, user: Any) -> QuerySet[Staff]:
+    today = clock.today()
+    teams = team_list_visible(user=user)
+    current = Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today)
+    if scope_for(user=user).kind == ScopeKind.EVERYTHING:
+        return Staff.objects.all()
+    return Staff.objects.filter(current, memberships__team__in=teams).distinct()
+
+
+def team_get_visible(*, user: Any, pk: int) -> Team | None:
+    return team_list_visible(user=user).filter(pk=pk).first()
+
+
+def staff_current_members(*, team: Team) -> QuerySet[Staff]:
+    today = clock.today()
+    return (
+        Staff.objects.filter(memberships__team=team, memberships__start_date__lte=today)
+        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
+        .distinct()
+    )
+
+
+def organisation_counts() -> dict[str, int]:
+    """Aggregate counts only: safe for every role, including elected members."""
+    return {
+        "services": Service.objects.count(),
+        "areas": Area.objects.count(),
+        "districts": District.objects.count(),
+        "teams": Team.objects.count(),
+        "staff": Staff.objects.filter(is_active=True).count(),
+    }
+
+
+def team_list_with_counts() -> QuerySet[Team]:
+    return Team.objects.select_related("district", "service").annotate(
+        member_count=Count("memberships", distinct=True)
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisation"
+urlpatterns = [
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
+]

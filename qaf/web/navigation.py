@@ -1,0 +1,49 @@
+"""The role-aware navigation: each entry says who sees it. One list, used by every page."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from qaf.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    shown_to: Callable[[Any], bool]
+
+
+def _sees_children(user: Any) -> bool:
+    return bool(user.sees_children)
+
+
+def _manages_staff(user: Any) -> bool:
+    return user.role not in {Role.ELECTED_MEMBER, Role.PARTNER_AUDITOR, Role.CP_CHAIR, Role.IRO}
+
+
+def _qa_unit(user: Any) -> bool:
+    return bool(user.is_qa_unit)
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("Home", "home", lambda user: True),
+    NavEntry("Children", "cases:child_list", _sees_children),
+    NavEntry("Teams", "organisation:team_list", _manages_staff),
+    NavEntry("Access log", "access_log:list", _qa_unit),
+    NavEntry("Your account", "accounts:account", lambda user: True),
+)
+
+
+def navigation_for(*, user: Any, path: str) -> list[dict[str, object]]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for entry in NAVIGATION:
+        if entry.shown_to(user):
+            url = reverse(entry.url_name)
+            active = path == url if url == "/" else path.startswith(url)
+            items.append({"label": entry.label, "url": url, "active": active})
+    return items
