@@ -10,6 +10,9 @@ urlpatterns = [
     path("children/", include("qaf.cases.urls")),
     path("organisation/", include("qaf.organisation.urls")),
     path("access-log/", include("qaf.access_log.urls")),
+    path("escalations/", include("qaf.escalations.urls")),
+    path("actions/", include("qaf.actions.urls")),
+    path("performance/", include("qaf.performance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
