@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,8 +15,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
-if settings.QAF_OIDC_ENABLED:
-    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+# Council single sign-on: always routed, answering 404 unless OIDC_RP_CLIENT_ID is set.
+urlpatterns.append(path("oidc/", include("qaf.accounts.oidc_urls")))
 
 handler400 = "qaf.web.errors.bad_request"
 handler403 = "qaf.web.errors.forbidden"

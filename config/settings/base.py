@@ -163,9 +163,13 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
 OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
 OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
 OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER")  # checked against the ID token's "iss" when set
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
 OIDC_CREATE_USER = True
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sign-in/?sso_failed=1"
 # Group claim values (Entra group object IDs or names) mapped to QAF roles, "group=role,group=role".
 QAF_OIDC_GROUP_ROLES = env("QAF_OIDC_GROUP_ROLES")
 QAF_OIDC_GROUPS_CLAIM = env("QAF_OIDC_GROUPS_CLAIM", "groups")

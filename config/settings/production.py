@@ -19,6 +19,31 @@ if env_bool("QAF_DEMO_MODE") or env_bool("QAF_DEMO_SKIP_SECOND_FACTOR"):
     )
 QAF_DEMO_MODE = False
 QAF_DEMO_SKIP_SECOND_FACTOR = False
+SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.db")
+if SESSION_ENGINE == "django.contrib.sessions.backends.signed_cookies":
+    raise ImproperlyConfigured(
+        "Signed-cookie sessions cannot be ended from the server (disabling an account must "
+        "end its sessions): use the database or cache session engine."
+    )
+
+# The group-to-role map itself is checked by the accounts.E001 system check (check, migrate).
+if QAF_OIDC_ENABLED:  # noqa: F405
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "QAF_OIDC_GROUP_ROLES",
+        )
+        if not env(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "Council single sign-on is on (OIDC_RP_CLIENT_ID is set) but these are missing: "
+            + ", ".join(_missing)
+        )
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "qaf.accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

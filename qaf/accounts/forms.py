@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
@@ -9,18 +10,23 @@ from .services import login_is_locked
 
 class SignInForm(forms.Form):
     username = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your username",
+            "max_length": "Usernames are 150 characters or fewer",
+        },
     )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
     )
 
     error_messages = {
         "invalid": "Enter a correct username and password. Both are case-sensitive.",
-        "locked": (
-            "This account is locked for 15 minutes after too many failed sign-in attempts. "
-            "Try again later, or ask the QA unit's system administrator to help."
-        ),
     }
 
     def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
@@ -28,14 +34,25 @@ class SignInForm(forms.Form):
         self.request = request
         self.user: Any = None
 
+    @staticmethod
+    def locked_message() -> str:
+        minutes = settings.QAF_LOCKOUT_SECONDS // 60
+        return (
+            f"This account is locked for {minutes} minutes after too many failed sign-in "
+            "attempts. Try again later, or ask the QA unit's system administrator to help."
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         username, password = data.get("username"), data.get("password")
         if username and password:
             if login_is_locked(username=username):
-                raise forms.ValidationError(self.error_messages["locked"], code="locked")
+                raise forms.ValidationError(self.locked_message(), code="locked")
             self.user = authenticate(self.request, username=username, password=password)
             if self.user is None:
+                # The failure just recorded may be the one that locks the account: say so now.
+                if login_is_locked(username=username):
+                    raise forms.ValidationError(self.locked_message(), code="locked")
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return data
 

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -19,26 +20,51 @@ SECOND_FACTOR_EXEMPT = (
     "/oidc/",
 )
 
+# Paths that answer a timed-out session with their own "not signed in" status instead of a
+# redirect to the sign-in page (the JSON API answers 401, the keepalive ping 401).
+ANSWER_TIMEOUT_THEMSELVES = ("/api/", "/accounts/keepalive/")
+
+
+def signed_out_url(request: HttpRequest) -> str:
+    query = {"timed_out": "1"}
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        query["next"] = request.get_full_path()
+    return reverse("accounts:login") + "?" + urlencode(query)
+
 
 class SessionLifetimeMiddleware:
-    """Ends a session after 30 idle minutes or 12 hours in all, whichever comes first."""
+    """Ends a session after 30 idle minutes or 12 hours in all, whichever comes first.
+
+    Every request from a signed-in person moves the idle clock on; the absolute clock starts at
+    sign-in and never moves. A signed-in session without the clocks (older than this code, or
+    made some other way) is treated as expired.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and "qaf_login_at" in request.session:
+        if user.is_authenticated:
             now = clock.now().timestamp()
-            login_at = request.session.get("qaf_login_at", now)
-            last_seen = request.session.get("qaf_last_seen", now)
-            idle = now - last_seen > settings.QAF_IDLE_TIMEOUT_SECONDS
-            too_old = now - login_at > settings.QAF_ABSOLUTE_SESSION_SECONDS
-            if idle or too_old:
+            login_at = request.session.get("qaf_login_at")
+            last_seen = request.session.get("qaf_last_seen")
+            expired = (
+                login_at is None
+                or last_seen is None
+                or now - last_seen > settings.QAF_IDLE_TIMEOUT_SECONDS
+                or now - login_at > settings.QAF_ABSOLUTE_SESSION_SECONDS
+            )
+            if expired:
+                url = signed_out_url(request)
                 logout(request)
-                if request.path.startswith("/api/"):
+                if request.path.startswith(ANSWER_TIMEOUT_THEMSELVES):
                     return self.get_response(request)
-                return HttpResponseRedirect(reverse("accounts:login") + "?timed_out=1")
+                if request.headers.get("HX-Request"):
+                    # htmx would swap a redirected sign-in page into a fragment: send the
+                    # whole window there instead.
+                    return HttpResponse(status=204, headers={"HX-Redirect": url})
+                return HttpResponseRedirect(url)
             request.session["qaf_last_seen"] = now
         return self.get_response(request)
 

@@ -32,6 +32,9 @@ class User(AbstractUser):
     )
     # Partner agency auditors are not council staff: their agency is recorded here.
     agency = models.CharField(max_length=120, blank=True)
+    # The council provider's stable subject identifier ("sub"). Single sign-on matches on this,
+    # never on the e-mail claim, which a provider may let people change.
+    oidc_subject = models.CharField(max_length=255, null=True, blank=True, unique=True)
 
     @property
     def sees_children(self) -> bool:

@@ -2,18 +2,21 @@
 
 import datetime as dt
 import secrets
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from qaf.common import clock
+from qaf.common.errors import DomainError
 
-from .models import APIToken, LoginFailure, User, UserSession
+from .models import APIToken, LoginFailure, Role, User, UserSession
 
 
 def normalise_username(username: str) -> str:
+    """Lockout key for a typed username: case and surrounding spaces do not dodge the count."""
     return (username or "").strip().lower()[:150]
 
 
@@ -38,16 +41,43 @@ def user_session_track(*, user: User, session_key: str) -> None:
     )
 
 
+def user_session_forget(*, session_key: str) -> None:
+    UserSession.objects.filter(session_key=session_key).delete()
+
+
+def _session_store() -> Any:
+    # Through the configured engine, so disabling works whether sessions live in the database
+    # or a cache. (Signed-cookie sessions cannot be ended from the server: never use them.)
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
 @transaction.atomic
 def user_disable(*, user: User) -> User:
-    """Disable an account and end every session it has, at once."""
+    """Disable an account and end every session it has, at once; its API tokens are revoked."""
     user.is_active = False
     user.save(update_fields=["is_active"])
-    keys = list(user.tracked_sessions.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    store = _session_store()
+    for key in user.tracked_sessions.values_list("session_key", flat=True):
+        store(session_key=key).delete()
     user.tracked_sessions.all().delete()
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=clock.now())
     return user
+
+
+@transaction.atomic
+def user_create_admin(*, username: str, email: str, password: str) -> User:
+    """The first QA-unit administrator: a local account that must enrol TOTP at first sign-in."""
+    username = (username or "").strip()
+    email = (email or "").strip()
+    if not username:
+        raise DomainError("Enter a username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(f"An account with the username '{username}' already exists")
+    candidate = User(username=username, email=email, role=Role.QA_OFFICER)
+    validate_password(password, user=candidate)  # raises ValidationError with every reason
+    return User.objects.create_superuser(
+        username=username, email=email, password=password, role=Role.QA_OFFICER
+    )
 
 
 def api_token_create(*, user: User, name: str) -> tuple[APIToken, str]:

@@ -1,3 +1,4 @@
+from base64 import b32encode
 from io import BytesIO
 from typing import Any
 
@@ -36,7 +37,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="qaf.accounts.backends.LockoutModelBackend")
         next_url = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             request.session["qaf_next"] = next_url
         if settings.QAF_DEMO_SKIP_SECOND_FACTOR:
             return redirect(request.session.pop("qaf_next", "") or "home")
@@ -48,6 +51,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": request.GET.get("next", ""),
             "timed_out": request.GET.get("timed_out") == "1",
+            "sso_failed": request.GET.get("sso_failed") == "1",
             "oidc_enabled": settings.QAF_OIDC_ENABLED,
             "demo_mode": settings.QAF_DEMO_MODE,
         },
@@ -62,7 +66,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """Touching the session resets the idle clock (the middleware records the visit)."""
+    """Touching the session resets the idle clock (the middleware records the visit).
+
+    401 when the session has already ended, so the page knows to go to the sign-in page.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
     return HttpResponse(status=204)
 
 
@@ -79,14 +88,14 @@ def _qr_svg(uri: str) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code, or enrol an authenticator app on first sign-in."""
     user: Any = request.user
-    if user.is_verified():
+    if user.is_verified() or request.session.get("qaf_sso"):
         return redirect("home")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     enrolling = device is None
     if enrolling:
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, defaults={"name": "Authenticator app"}
-        )
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, confirmed=False, name="Authenticator app")
     form = TokenCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
@@ -99,7 +108,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if enrolling:
         context["qr_svg"] = _qr_svg(device.config_url)
-        context["secret"] = device.bin_key.hex()
+        # Authenticator apps take the key in base32 (RFC 4648), as the QR code carries it.
+        context["secret"] = b32encode(device.bin_key).decode()
     return render(request, "accounts/two_factor.html", context)
 
 
