@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -16,6 +17,9 @@ from .services import user_disable
 def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
     """The admin has no sign-in form of its own: the QAF one applies lockout and the second
     factor (SecondFactorRequiredMiddleware keeps unverified sessions out of /admin/)."""
+    if request.user.is_authenticated:
+        # Signed in, but not staff: the admin sends them here; they may not use it.
+        raise PermissionDenied("Your account cannot administer accounts")
     next_url = request.GET.get("next") or reverse("admin:index")
     return HttpResponseRedirect(reverse("accounts:login") + "?" + urlencode({"next": next_url}))
 
