@@ -1,5 +1,6 @@
 """The council's structure: services, areas, districts, teams and staff."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -136,3 +137,45 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} in {self.team}"
+
+
+class ImportOutcome(models.TextChoices):
+    IMPORTED = "imported", "Imported"
+    CHECKED = "checked", "Checked without importing"
+    REFUSED = "refused", "Refused"
+
+
+class ImportRun(models.Model):
+    """One attempt to load the organisation from an HR extract: who, when, which file, what happened.
+
+    Holds counts only, never the file or any person's details from it.
+    """
+
+    started_at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organisation_imports",
+    )
+    via_command = models.BooleanField(default=False)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=ImportOutcome.choices)
+    rows_read = models.PositiveIntegerField(default=0)
+    staff_created = models.PositiveIntegerField(default=0)
+    staff_updated = models.PositiveIntegerField(default=0)
+    staff_unchanged = models.PositiveIntegerField(default=0)
+    memberships_opened = models.PositiveIntegerField(default=0)
+    memberships_closed = models.PositiveIntegerField(default=0)
+    teams_created = models.PositiveIntegerField(default=0)
+    not_in_extract = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_outcome_display()})"

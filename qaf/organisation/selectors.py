@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from qaf.accounts.models import Role
 from qaf.common import clock
 
-from .models import Area, District, Service, Staff, Team, TeamMembership
+from .models import Area, District, ImportRun, Service, Staff, Team, TeamMembership
 
 
 class ScopeKind(Enum):
@@ -113,3 +113,28 @@ def team_list_with_counts() -> QuerySet[Team]:
     return Team.objects.select_related("district", "service").annotate(
         member_count=Count("memberships", distinct=True)
     )
+
+
+def area_list_with_counts() -> QuerySet[Area]:
+    """Areas with how many districts and teams each has (aggregates only)."""
+    return Area.objects.annotate(
+        district_count=Count("districts", distinct=True),
+        team_count=Count("districts__teams", distinct=True),
+    ).order_by("name")
+
+
+def team_list_with_current_counts() -> QuerySet[Team]:
+    """Every team with its district, area and service, and how many people are in it today."""
+    today = clock.today()
+    current = Q(memberships__start_date__lte=today) & (
+        Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today)
+    )
+    return (
+        Team.objects.select_related("service", "district__area")
+        .annotate(current_members=Count("memberships", filter=current, distinct=True))
+        .order_by("district__area__name", "district__name", "name")
+    )
+
+
+def import_run_list(*, limit: int = 20) -> QuerySet[ImportRun]:
+    return ImportRun.objects.select_related("by")[:limit]

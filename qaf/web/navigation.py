@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Children", "cases:child_list", _sees_children),
     NavEntry("Teams", "organisation:team_list", _manages_staff),
     NavEntry("Access log", "access_log:list", _qa_unit),
+    NavEntry("Organisation", "organisation:structure", _qa_unit),
     NavEntry("Your account", "accounts:account", lambda user: True),
 )
 
