@@ -103,3 +103,139 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.start_date:%d/%m/%Y}"
+
+
+class EventKind(models.TextChoices):
+    """The case events the importers record and the KPIs read (docs/case-data-import.md)."""
+
+    CONTACT = "contact", "Contact"
+    EARLY_HELP = "early_help", "Early help episode"
+    REFERRAL = "referral", "Referral"
+    ASSESSMENT = "assessment", "Assessment"
+    SECTION_47 = "section_47", "Section 47 enquiry"
+    ICPC = "icpc", "Initial child protection conference"
+    CIN_PLAN = "cin_plan", "Child in need plan"
+    CP_PLAN = "cp_plan", "Child protection plan"
+    CP_VISIT = "cp_visit", "Child protection visit"
+    CP_REVIEW = "cp_review", "Child protection review conference"
+    CIC_EPISODE = "cic_episode", "Child in care episode"
+    PLACEMENT = "placement", "Placement"
+    CIC_VISIT = "cic_visit", "Child in care visit"
+    CIC_REVIEW = "cic_review", "Child in care review"
+    CARE_LEAVER = "care_leaver", "Care leaver"
+    ADOPTION = "adoption", "Adoption"
+
+
+class CaseEvent(models.Model):
+    """One dated event in a child's case history, as imported from a case-management extract.
+
+    One table for every kind keeps the importers and the KPIs simple. What the generic
+    columns hold for each kind is listed in docs/case-data-import.md:
+    start_date  the event's date (referral date, assessment start, strategy discussion...)
+    end_date    when it ended (assessment authorised, plan ended, episode ceased)
+    linked_date a second date the KPIs need (ICPC date for a section 47 enquiry)
+    code        its category (category of abuse, placement type, referral source...)
+    flag        a yes/no outcome (referral NFA, child seen alone, ICPC led to a plan)
+    number      a count the source states (previous CP plans, placements in 12 months)
+    Re-importing is idempotent: an event is keyed on child + kind + start date + source_key
+    (the source's own ID where it has one, otherwise empty).
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    start_date = models.DateField()
+    source_key = models.CharField(max_length=60, blank=True, default="")
+    end_date = models.DateField(null=True, blank=True)
+    linked_date = models.DateField(null=True, blank=True)
+    code = models.CharField(max_length=20, blank=True, default="")
+    flag = models.BooleanField(null=True, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    team = models.ForeignKey(
+        "organisation.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_events",
+    )
+    worker = models.ForeignKey(
+        "organisation.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_events",
+    )
+    imported_by = models.ForeignKey(
+        "CaseImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["child", "kind", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "kind", "start_date", "source_key"], name="case_event_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="case_event_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "start_date"]),
+            models.Index(fields=["kind", "end_date"]),
+            models.Index(fields=["team", "kind", "start_date"]),
+            models.Index(fields=["worker", "kind", "start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.start_date:%d/%m/%Y}"
+
+
+class ImportFormat(models.TextChoices):
+    ANNEX_A = "annex-a", "Ofsted Annex A workbook (xlsx)"
+    SSDA903 = "ssda903", "DfE SSDA903 return (CSV set in a zip, or XML)"
+    CIN = "cin", "DfE CIN census (XML)"
+    CSV = "csv", "QAF case events (CSV)"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    SUCCEEDED = "succeeded", "Imported"
+    CHECKED = "checked", "Checked (dry run, nothing written)"
+    REFUSED = "refused", "Refused"
+
+
+class CaseImport(models.Model):
+    """The history of case-data imports: who, when, which file, what it did."""
+
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices)
+    dry_run = models.BooleanField(default=False)
+    by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, default="page")  # page or command
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    # The uploaded file, kept only until the background task has read it.
+    payload = models.BinaryField(null=True, blank=True, editable=False)
+    counts = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportStatus.SUCCEEDED, ImportStatus.CHECKED, ImportStatus.REFUSED}

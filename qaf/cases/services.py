@@ -1,0 +1,483 @@
+"""Writes to the case register: importing case-data files (docs/case-data-import.md)."""
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import PurePath
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from qaf.common import clock
+from qaf.common.errors import ImportProblem, ImportRefused
+from qaf.organisation.models import Staff, Team
+
+from .importers.records import ChildRecord, EventRecord, ParseResult
+from .models import (
+    CaseEvent,
+    CaseImport,
+    Child,
+    EventKind,
+    ImportFormat,
+    ImportStatus,
+    Involvement,
+    InvolvementKind,
+)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+BATCH = 2000
+
+EXTENSIONS = {
+    ImportFormat.ANNEX_A: (".xlsx", ".xlsm"),
+    ImportFormat.SSDA903: (".zip", ".xml"),
+    ImportFormat.CIN: (".xml",),
+    ImportFormat.CSV: (".csv",),
+}
+
+# Events that are also a period of involvement with a service (when their team is known).
+INVOLVEMENT_FOR = {
+    EventKind.CIN_PLAN: InvolvementKind.CIN,
+    EventKind.CP_PLAN: InvolvementKind.CP,
+    EventKind.CIC_EPISODE: InvolvementKind.CHILD_IN_CARE,
+    EventKind.CARE_LEAVER: InvolvementKind.CARE_LEAVER,
+    EventKind.ADOPTION: InvolvementKind.ADOPTION,
+    EventKind.EARLY_HELP: InvolvementKind.EARLY_HELP,
+}
+
+
+def case_data_guess_format(*, file_name: str) -> str:
+    """The format a file name implies, or ImportRefused when it implies none."""
+    suffix = PurePath(file_name).suffix.lower()
+    for fmt, suffixes in EXTENSIONS.items():
+        if suffix in suffixes and fmt != ImportFormat.CIN:
+            return fmt
+    raise ImportRefused(
+        f"{file_name} is not a file QAF can import: use .xlsx (Annex A), .zip or .xml "
+        "(SSDA903), .xml with --format cin (CIN census) or .csv (QAF layout)"
+    )
+
+
+def case_data_parse(*, data: bytes, file_name: str, fmt: str) -> ParseResult:
+    """Read and check a file without touching the database. Refuses whole on any problem."""
+    from .importers import annex_a, cin_census, csv_layout, ssda903
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"{file_name} is {len(data) / 1024 / 1024:.0f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB"
+        )
+    if not data:
+        raise ImportRefused(f"{file_name} is empty")
+    suffix = PurePath(file_name).suffix.lower()
+    if fmt not in EXTENSIONS:
+        raise ImportRefused(f"Unknown format {fmt!r}")
+    if suffix not in EXTENSIONS[fmt]:
+        wanted = " or ".join(EXTENSIONS[fmt])
+        raise ImportRefused(
+            f"{file_name} has the wrong extension for {ImportFormat(fmt).label}: expected {wanted}"
+        )
+    parsers = {
+        ImportFormat.ANNEX_A: annex_a.parse_annex_a,
+        ImportFormat.SSDA903: ssda903.parse_ssda903,
+        ImportFormat.CIN: cin_census.parse_cin_census,
+        ImportFormat.CSV: csv_layout.parse_case_csv,
+    }
+    result = parsers[ImportFormat(fmt)](data, name=file_name)
+    _check_records(result)
+    if result.problem_count:
+        raise ImportRefused(_refusal_message(result), result.problems)
+    return result
+
+
+def _refusal_message(result: ParseResult) -> str:
+    count = result.problem_count
+    first = str(result.problems[0]) if result.problems else ""
+    return (
+        f"The file was refused: {count:,} problem{'s' if count != 1 else ''} found, "
+        f"nothing was imported. First: {first}"
+    )
+
+
+def _merge_children(result: ParseResult) -> dict[str, ChildRecord]:
+    merged: dict[str, ChildRecord] = {}
+    labels = {
+        "sex": "Gender",
+        "date_of_birth": "Date of birth",
+        "ethnicity": "Ethnicity",
+    }
+    for record in result.children:
+        seen = merged.get(record.child_id)
+        if seen is None:
+            merged[record.child_id] = ChildRecord(**record.__dict__)
+            continue
+        for attr in ("sex", "date_of_birth", "ethnicity", "disability", "uasc"):
+            new, old = getattr(record, attr), getattr(seen, attr)
+            if new is None or (attr == "sex" and new == "U"):
+                continue
+            if old is None or (attr == "sex" and old == "U"):
+                setattr(seen, attr, new)
+            elif new != old and attr in labels:
+                result.problem(
+                    sheet=record.where.sheet,
+                    row=record.where.row,
+                    column=labels[attr],
+                    message=(
+                        f"child {record.child_id} appears again with a different "
+                        f"{labels[attr].lower()} ({_show(old)} at {seen.where})"
+                    ),
+                    value=_show(new),
+                    expected=f"the same value as at {seen.where}",
+                )
+            elif new != old and new:  # yes/no flags: a yes anywhere in the file wins
+                setattr(seen, attr, True)
+    return merged
+
+
+def _show(value: Any) -> str:
+    return f"{value:%d/%m/%Y}" if hasattr(value, "strftime") else str(value)
+
+
+def _check_records(result: ParseResult) -> None:
+    """File-wide checks: conflicting duplicates and IDs that collide after normalising."""
+    from .importers.parsing import id_collision_key
+
+    merged = _merge_children(result)
+    by_key: dict[str, str] = {}
+    for child_id, record in merged.items():
+        key = id_collision_key(child_id)
+        other = by_key.setdefault(key, child_id)
+        if other != child_id:
+            result.problem(
+                sheet=record.where.sheet,
+                row=record.where.row,
+                column="Child ID",
+                message=(
+                    f"child ID {child_id!r} differs from {other!r} only in case or punctuation"
+                ),
+                value=child_id,
+                expected="child IDs that stay distinct when case and punctuation are ignored",
+            )
+    events: dict[tuple[Any, ...], EventRecord] = {}
+    duplicates = 0
+    for event in result.events:
+        seen = events.setdefault(event.key(), event)
+        if seen is event:
+            continue
+        if seen.details() == event.details():
+            duplicates += 1
+            continue
+        result.problem(
+            sheet=event.where.sheet,
+            row=event.where.row,
+            column="",
+            message=(
+                f"conflicting duplicate: child {event.child_id} has a second "
+                f"{EventKind(event.kind).label.lower()} starting {event.start_date:%d/%m/%Y} "
+                f"with different details (first at {seen.where})"
+            ),
+            expected="one row per event, or identical repeated rows",
+        )
+    if duplicates:
+        result.warnings.append(f"{duplicates:,} repeated identical rows were read once.")
+    result.children = list(merged.values())
+    result.events = list(events.values())
+
+
+def _chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _resolver(model: Any, fields: Iterable[str]) -> dict[str, int]:
+    """Lower-cased, space-normalised code/name -> primary key."""
+    lookup: dict[str, int] = {}
+    for field in fields:
+        for key, pk in model.objects.annotate(_k=Lower(field)).values_list("_k", "pk"):
+            lookup.setdefault(" ".join(str(key).split()), pk)
+    return lookup
+
+
+def _resolve_people(result: ParseResult) -> tuple[dict[str, int], dict[str, int]]:
+    teams = _resolver(Team, ["code", "name"])
+    staff = _resolver(Staff, ["staff_id"])
+    for pk, given, family in Staff.objects.values_list("pk", "given_name", "family_name"):
+        staff.setdefault(" ".join(f"{given} {family}".lower().split()), pk)
+    missing_teams: Counter[str] = Counter()
+    missing_staff: Counter[str] = Counter()
+    for event in result.events:
+        if event.team and " ".join(event.team.lower().split()) not in teams:
+            missing_teams[event.team] += 1
+        if event.worker and " ".join(event.worker.lower().split()) not in staff:
+            missing_staff[event.worker] += 1
+    if missing_teams:
+        names = ", ".join(sorted(missing_teams)[:10])
+        result.warnings.append(
+            f"{len(missing_teams)} team name(s) are not in QAF's organisation, so their rows "
+            f"have no team: {names}"
+        )
+    if missing_staff:
+        result.warnings.append(
+            f"{len(missing_staff)} worker name(s) are not QAF staff, so their rows have no "
+            "allocated worker."
+        )
+    return teams, staff
+
+
+def _lookup(table: dict[str, int], name: str) -> int | None:
+    return table.get(" ".join(name.lower().split())) if name else None
+
+
+@transaction.atomic
+def case_data_apply(
+    *, result: ParseResult, case_import: CaseImport | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Write parsed records to the register in one transaction (rolled back on a dry run)."""
+    from .importers.parsing import id_collision_key
+
+    counts: Counter[str] = Counter(rows_read=result.rows_read)
+    file_ids = {record.child_id for record in result.children}
+    existing_keys: dict[str, str] = {}
+    for council_id in Child.objects.values_list("council_child_id", flat=True).iterator(5000):
+        existing_keys.setdefault(id_collision_key(council_id), council_id)
+    for record in result.children:
+        other = existing_keys.get(id_collision_key(record.child_id))
+        if other is not None and other != record.child_id:
+            result.problem(
+                sheet=record.where.sheet,
+                row=record.where.row,
+                column="Child ID",
+                message=(
+                    f"child ID {record.child_id!r} collides with {other!r}, already in the "
+                    "register, when case and punctuation are ignored"
+                ),
+                value=record.child_id,
+                expected=f"exactly {other!r}, or a distinct ID",
+            )
+    if result.problem_count:
+        raise ImportRefused(_refusal_message(result), result.problems)
+
+    teams, staff = _resolve_people(result)
+    children = _upsert_children(result.children, counts)
+    child_pk = {child.council_child_id: child.pk for child in children}
+    assert set(child_pk) >= file_ids
+    _upsert_events(result.events, child_pk, teams, staff, case_import, counts)
+    _upsert_involvements(result.events, child_pk, teams, staff, counts)
+    if dry_run:
+        transaction.set_rollback(True)
+    return dict(counts)
+
+
+def _upsert_children(records: list[ChildRecord], counts: Counter[str]) -> list[Child]:
+    existing: dict[str, Child] = {}
+    ids = [record.child_id for record in records]
+    for chunk in _chunks(ids):
+        existing.update(
+            (child.council_child_id, child)
+            for child in Child.objects.filter(council_child_id__in=chunk)
+        )
+    to_create: list[Child] = []
+    to_update: list[Child] = []
+    fields = ("sex", "date_of_birth", "ethnicity", "disability", "uasc")
+    for record in records:
+        child = existing.get(record.child_id)
+        values = {
+            "sex": record.sex if record.sex in {"M", "F"} else None,
+            "date_of_birth": record.date_of_birth,
+            "ethnicity": record.ethnicity,
+            "disability": record.disability,
+            "uasc": record.uasc,
+        }
+        if child is None:
+            child = Child(council_child_id=record.child_id)
+            for attr, value in values.items():
+                if value is not None:
+                    setattr(child, attr, value)
+            to_create.append(child)
+            continue
+        changed = False
+        for attr, value in values.items():
+            if value is not None and getattr(child, attr) != value:
+                setattr(child, attr, value)
+                changed = True
+        if changed:
+            to_update.append(child)
+        else:
+            counts["children_unchanged"] += 1
+    if to_create:
+        bulk_create_with_history(to_create, Child, batch_size=BATCH)
+    if to_update:
+        bulk_update_with_history(to_update, Child, fields=list(fields), batch_size=BATCH)
+    counts["children_created"] += len(to_create)
+    counts["children_updated"] += len(to_update)
+    result = list(existing.values())
+    if to_create:
+        created = [child.council_child_id for child in to_create]
+        for chunk in _chunks(created):
+            result.extend(Child.objects.filter(council_child_id__in=chunk))
+    return result
+
+
+_EVENT_FIELDS = ("end_date", "linked_date", "code", "flag", "number", "team_id", "worker_id")
+
+
+def _upsert_events(
+    records: list[EventRecord],
+    child_pk: dict[str, int],
+    teams: dict[str, int],
+    staff: dict[str, int],
+    case_import: CaseImport | None,
+    counts: Counter[str],
+) -> None:
+    pks = sorted({child_pk[record.child_id] for record in records})
+    existing: dict[tuple[Any, ...], CaseEvent] = {}
+    for chunk in _chunks(pks):
+        for event in CaseEvent.objects.filter(child_id__in=chunk):
+            existing[(event.child_id, event.kind, event.start_date, event.source_key)] = event
+    to_create: list[CaseEvent] = []
+    to_update: list[CaseEvent] = []
+    for record in records:
+        values = {
+            "end_date": record.end_date,
+            "linked_date": record.linked_date,
+            "code": record.code,
+            "flag": record.flag,
+            "number": record.number,
+            "team_id": _lookup(teams, record.team),
+            "worker_id": _lookup(staff, record.worker),
+        }
+        key = (child_pk[record.child_id], record.kind, record.start_date, record.source_key)
+        event = existing.get(key)
+        if event is None:
+            to_create.append(
+                CaseEvent(
+                    child_id=key[0],
+                    kind=record.kind,
+                    start_date=record.start_date,
+                    source_key=record.source_key,
+                    imported_by=case_import,
+                    **values,
+                )
+            )
+            continue
+        if all(getattr(event, attr) == value for attr, value in values.items()):
+            counts["events_unchanged"] += 1
+            continue
+        for attr, value in values.items():
+            setattr(event, attr, value)
+        event.imported_by = case_import
+        to_update.append(event)
+    CaseEvent.objects.bulk_create(to_create, batch_size=BATCH)
+    CaseEvent.objects.bulk_update(to_update, [*_EVENT_FIELDS, "imported_by"], batch_size=BATCH)
+    counts["events_created"] += len(to_create)
+    counts["events_updated"] += len(to_update)
+
+
+def _upsert_involvements(
+    records: list[EventRecord],
+    child_pk: dict[str, int],
+    teams: dict[str, int],
+    staff: dict[str, int],
+    counts: Counter[str],
+) -> None:
+    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in records:
+        kind = INVOLVEMENT_FOR.get(EventKind(record.kind))
+        team_id = _lookup(teams, record.team)
+        if kind is None or team_id is None:
+            continue
+        key = (child_pk[record.child_id], kind.value, record.start_date)
+        wanted[key] = {
+            "end_date": record.end_date,
+            "team_id": team_id,
+            "allocated_worker_id": _lookup(staff, record.worker),
+        }
+    if not wanted:
+        return
+    existing: dict[tuple[Any, ...], Involvement] = {}
+    for chunk in _chunks(sorted({key[0] for key in wanted})):
+        for involvement in Involvement.objects.filter(child_id__in=chunk):
+            key = (involvement.child_id, involvement.kind, involvement.start_date)
+            existing[key] = involvement
+    to_create: list[Involvement] = []
+    to_update: list[Involvement] = []
+    for key, values in wanted.items():
+        involvement = existing.get(key)
+        if involvement is None:
+            to_create.append(Involvement(child_id=key[0], kind=key[1], start_date=key[2], **values))
+        elif any(getattr(involvement, attr) != value for attr, value in values.items()):
+            for attr, value in values.items():
+                setattr(involvement, attr, value)
+            to_update.append(involvement)
+    if to_create:
+        bulk_create_with_history(to_create, Involvement, batch_size=BATCH)
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            Involvement,
+            fields=["end_date", "team_id", "allocated_worker_id"],
+            batch_size=BATCH,
+        )
+    counts["involvements_created"] += len(to_create)
+    counts["involvements_updated"] += len(to_update)
+
+
+def case_import_create(
+    *,
+    file_name: str,
+    data: bytes,
+    fmt: str,
+    by: Any = None,
+    via: str = "page",
+    dry_run: bool = False,
+) -> CaseImport:
+    """Record an import and keep its file until the background task has read it."""
+    name = PurePath(file_name).name[:255] or "upload"
+    return CaseImport.objects.create(
+        file_name=name,
+        format=fmt,
+        dry_run=dry_run,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        via=via,
+        created_at=clock.now(),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        payload=data if len(data) <= MAX_UPLOAD_BYTES else b"",
+    )
+
+
+def case_import_run(*, case_import: CaseImport) -> CaseImport:
+    """Parse and apply a recorded import; the outcome (and any refusal) is saved on it."""
+    CaseImport.objects.filter(pk=case_import.pk).update(
+        status=ImportStatus.RUNNING, started_at=clock.now()
+    )
+    data = bytes(case_import.payload or b"")
+    result: ParseResult | None = None
+    try:
+        if case_import.size_bytes > MAX_UPLOAD_BYTES:
+            raise ImportRefused(
+                f"{case_import.file_name} is {case_import.size_bytes / 1024 / 1024:.0f} MB; "
+                f"the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB"
+            )
+        result = case_data_parse(data=data, file_name=case_import.file_name, fmt=case_import.format)
+        counts = case_data_apply(
+            result=result, case_import=case_import, dry_run=case_import.dry_run
+        )
+    except ImportRefused as refusal:
+        case_import.status = ImportStatus.REFUSED
+        case_import.message = str(refusal)[:500]
+        case_import.problems = [problem.as_dict() for problem in refusal.problems] or [
+            ImportProblem(row=None, column="", message=str(refusal)).as_dict()
+        ]
+        case_import.counts = {"rows_read": result.rows_read if result else 0}
+        case_import.warnings = result.warnings if result else []
+    else:
+        case_import.status = ImportStatus.CHECKED if case_import.dry_run else ImportStatus.SUCCEEDED
+        case_import.counts = counts
+        case_import.warnings = result.warnings
+        case_import.message = ""
+    case_import.finished_at = clock.now()
+    case_import.payload = None
+    case_import.save()
+    return case_import
