@@ -52,6 +52,11 @@ class Council:
 
 @pytest.fixture
 def council(db: Any) -> Council:
+    return build_council()
+
+
+def build_council() -> Council:
+    """The council without the fixture, for module-scoped use (tests/test_access_matrix.py)."""
     north, south = AreaFactory(name="North"), AreaFactory(name="South")
     d_north = DistrictFactory(area=north, name="Ashby")
     d_south = DistrictFactory(area=south, name="Redmoor")
