@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from qaf.common import clock
 from qaf.common.errors import ImportProblem, ImportRefused
@@ -211,13 +211,14 @@ def _summary_rows(result: StaffImportResult) -> list[tuple[str, object]]:
 
 
 @login_required
-@require_POST
 def import_error_report(request: HttpRequest) -> HttpResponse:
     """The refused file's problems as CSV, from the signed copy in the page that listed them.
 
     Nothing of the uploaded file is kept on the server: the report travels in the page.
     """
-    _require_qa_unit(request)
+    _require_qa_unit(request)  # before the method check: outside the QA unit it does not exist
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         problems = signing.loads(
             request.POST.get("report", ""), salt=REPORT_SALT, max_age=REPORT_MAX_AGE
