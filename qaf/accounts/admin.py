@@ -63,6 +63,15 @@ class UserAdmin(DjangoUserAdmin):
     )
     raw_id_fields = ("staff",)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Accounts are disabled, never deleted: the access log and case history refer to them.
+        return False
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # Unticking "active" is disabling: it must end the sessions too, not only the flag.
         was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()

@@ -89,3 +89,13 @@ def test_staff_outside_admin_cannot_use_it(db):
     response = client.get("/admin/accounts/user/", follow=True)
     assert response.status_code == 403
     assert response.redirect_chain == [("/admin/login/?next=/admin/accounts/user/", 302)]
+
+
+def test_accounts_cannot_be_deleted_only_disabled(qa_admin):
+    dave = UserFactory(username="dave")
+    admin = signed_in_client(qa_admin)
+    assert admin.get(f"/admin/accounts/user/{dave.pk}/delete/").status_code == 403
+    listing = admin.get("/admin/accounts/user/")
+    choices = [value for value, _ in listing.context["action_form"].fields["action"].choices]
+    assert "delete_selected" not in choices
+    assert "disable_accounts" in choices
