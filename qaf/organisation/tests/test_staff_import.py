@@ -543,3 +543,14 @@ def test_one_bad_row_means_nothing_is_written_even_for_good_rows():
 def test_describe_names_row_and_column():
     problem = only(refused(csv_bytes([row(email="bad")])))
     assert hr_extract.describe(problem) == "Row 2, column email: bad is not a valid email address."
+
+
+def test_the_admin_guide_example_imports():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "admin-guide.md").read_text()
+    example = guide.split("```csv\n", 1)[1].split("```", 1)[0]
+    result = run_import(example.encode())
+    assert (result.rows_read, result.staff_created, result.teams_created) == (5, 5, 3)
+    assert result.warnings == []
+    assert Staff.objects.get(staff_id="E1003").line_manager.staff_id == "E1004"
