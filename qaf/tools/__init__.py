@@ -1,0 +1,1 @@
+"""Audit tool definitions (versioned data) and the form engine."""
