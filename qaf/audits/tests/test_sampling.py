@@ -118,17 +118,17 @@ def test_vulnerability_register_always_included_when_asked(cands, rule):
 
 
 def make(i, team=1, **kw):
-    defaults = dict(
-        child_id=i,
-        involvement_id=i,
-        team_id=team,
-        team_name=f"Team {team}",
-        district_id=1,
-        service="childrens-social-work",
-        kind="cin",
-        start_date=dt.date(2026, 1, 1),
-        end_date=None,
-    )
+    defaults = {
+        "child_id": i,
+        "involvement_id": i,
+        "team_id": team,
+        "team_name": f"Team {team}",
+        "district_id": 1,
+        "service": "childrens-social-work",
+        "kind": "cin",
+        "start_date": dt.date(2026, 1, 1),
+        "end_date": None,
+    }
     defaults.update(kw)
     return Candidate(**defaults)
 
