@@ -229,3 +229,4 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500  # a larger ?limit= is refused with 422 (docs/api.md)
