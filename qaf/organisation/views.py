@@ -118,6 +118,8 @@ def structure(request: HttpRequest) -> HttpResponse:
                 form = StaffImportForm()
     else:
         form = StaffImportForm()
+    areas: Any = area_list_with_counts()  # annotated with district_count and team_count
+    teams: Any = team_list_with_current_counts()  # annotated with current_members
     context = {
         "form": form,
         "result": result,
@@ -157,9 +159,7 @@ def structure(request: HttpRequest) -> HttpResponse:
         },
         "numeric": {"areas": [1, 2], "teams": [6], "runs": list(range(4, 11))},
         "counts": organisation_counts(),
-        "area_rows": [
-            [area.name, area.district_count, area.team_count] for area in area_list_with_counts()
-        ],
+        "area_rows": [[area.name, area.district_count, area.team_count] for area in areas],
         "team_rows": [
             [
                 {"text": team.name, "href": reverse("organisation:team_detail", args=[team.pk])},
@@ -170,7 +170,7 @@ def structure(request: HttpRequest) -> HttpResponse:
                 team.service.name,
                 team.current_members,
             ]
-            for team in team_list_with_current_counts()
+            for team in teams
         ],
         "run_rows": [
             [
