@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, settings
 
 from qaf.accounts.models import Role, User
 from qaf.accounts.tests.factories import UserFactory
@@ -20,6 +21,13 @@ from qaf.organisation.tests.factories import (
     TeamFactory,
     TeamMembershipFactory,
 )
+
+# No per-example deadline: the suite runs on two workers beside a browser, and timing is
+# measured in benchmarks/, never asserted in tests.
+settings.register_profile(
+    "qaf", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("qaf")
 
 
 def sign_in(client: Client, user: User) -> Client:
