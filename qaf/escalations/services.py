@@ -355,8 +355,17 @@ def escalation_transition(
     step is not allowed from the current state, PermissionDenied when the person may not."""
     if action == "close_without_sign_off":
         raise IllegalTransition("Closing without sign-off needs a second authorised person.")
+    if action == "agree_actions":
+        raise DomainError("Record agreed actions with escalation_agree_actions.")
+    return _transition(escalation, action, by, note)
+
+
+def _transition(escalation: Escalation, action: str, by: Any, note: str) -> Escalation:
     _check_allowed(escalation, action, by)
-    return _apply(_lock(escalation), action, by, note)
+    updated = _apply(_lock(escalation), action, by, note)
+    if updated.status == EscalationStatus.SIGNED_OFF:
+        _notify_signed_off(updated)
+    return updated
 
 
 @transaction.atomic
@@ -379,7 +388,7 @@ def escalation_agree_actions(
     note = (discussion or "").strip()
     if note:
         note = note + "\n\nAgreed actions:\n" + "\n".join(f"- {t}" for t in titles)
-    updated = escalation_transition(escalation=escalation, action="agree_actions", by=by, note=note)
+    updated = _transition(escalation, "agree_actions", by, note)
     owner = updated.practitioner or by.staff
     if owner is None:
         raise DomainError("The case has no allocated worker and your account has no staff record.")
@@ -407,9 +416,7 @@ def escalation_confirm_on_file(*, escalation: Escalation, by: Any, note: str) ->
 @transaction.atomic
 def escalation_sign_off(*, escalation: Escalation, by: Any, oversight: str) -> Escalation:
     """Record management oversight and sign off; the district assistant director is told."""
-    updated = escalation_transition(escalation=escalation, action="sign_off", by=by, note=oversight)
-    _notify_signed_off(updated)
-    return updated
+    return escalation_transition(escalation=escalation, action="sign_off", by=by, note=oversight)
 
 
 @transaction.atomic

@@ -126,7 +126,7 @@ def escalation_raise(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     _needs_children(user)
     initial = {"child_id": request.GET.get("child", "")[:40]}
-    form = RaiseForm(request.POST or None, initial=initial)
+    form = RaiseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         child = _child_from_id(user, form.cleaned_data["child_id"])
         if child is None:
@@ -232,10 +232,10 @@ def escalation_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if user.role not in transition.roles:
         raise PermissionDenied
     if action == "agree_actions":
-        form: Any = AgreeActionsForm(request.POST or None)
+        form: Any = AgreeActionsForm(request.POST if request.method == "POST" else None)
     else:
         form = NoteForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             label=transition.note_label or "Comments (optional)",
             required=transition.note_required,
         )
@@ -275,7 +275,7 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     escalation = _visible_or_404(request, pk)
     if user.role not in AUTHORISERS:
         raise PermissionDenied
-    form = RequestForm(request.POST or None)
+    form = RequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.second_person_request_create(
@@ -307,7 +307,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if second.requested_by_id == user.pk or second.decision != SecondPersonDecision.PENDING:
         raise PermissionDenied
-    form = DecideForm(request.POST or None)
+    form = DecideForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.second_person_request_decide(
@@ -387,7 +387,7 @@ def _qa_only(user: Any) -> None:
 def closure_days(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     _qa_only(user)
-    form = ClosureDayForm(request.POST or None)
+    form = ClosureDayForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.closure_day_add(
@@ -455,7 +455,8 @@ def practice_review_new(request: HttpRequest) -> HttpResponse:
     if user.role not in REVIEWERS or user.staff is None:
         raise Http404
     form = PracticeReviewForm(
-        request.POST or None, initial={"child_id": request.GET.get("child", "")[:40]}
+        request.POST if request.method == "POST" else None,
+        initial={"child_id": request.GET.get("child", "")[:40]},
     )
     if request.method == "POST" and form.is_valid():
         child = _child_from_id(user, form.cleaned_data["child_id"])

@@ -32,6 +32,10 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", lambda user: True),
     NavEntry("Children", "cases:child_list", _sees_children),
     NavEntry("Teams", "organisation:team_list", _manages_staff),
+    NavEntry("Escalations", "escalations:list", _sees_children),
+    # Elected members see escalation figures only (the dashboard), never a child.
+    NavEntry("Escalations", "escalations:dashboard", lambda user: user.role == Role.ELECTED_MEMBER),
+    NavEntry("Your actions", "actions:mine", _sees_children),
     NavEntry("Access log", "access_log:list", _qa_unit),
     NavEntry("Organisation", "organisation:structure", _qa_unit),
     NavEntry("Your account", "accounts:account", lambda user: True),
