@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("qaf.web.urls")),
     path("accounts/", include("qaf.accounts.urls")),
     path("children/", include("qaf.cases.urls")),
+    path("case-data/", include("qaf.cases.import_urls")),
     path("organisation/", include("qaf.organisation.urls")),
     path("access-log/", include("qaf.access_log.urls")),
     path("escalations/", include("qaf.escalations.urls")),

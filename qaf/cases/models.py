@@ -239,3 +239,18 @@ class CaseImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ImportStatus.SUCCEEDED, ImportStatus.CHECKED, ImportStatus.REFUSED}
+
+    @property
+    def summary_rows(self) -> list[tuple[str, object]]:
+        labels = (
+            ("rows_read", "Rows read"),
+            ("children_created", "Children added"),
+            ("children_updated", "Children updated"),
+            ("children_unchanged", "Children unchanged"),
+            ("events_created", "Case events added"),
+            ("events_updated", "Case events updated"),
+            ("events_unchanged", "Case events unchanged"),
+            ("involvements_created", "Involvements added"),
+            ("involvements_updated", "Involvements updated"),
+        )
+        return [(label, self.counts.get(key, 0)) for key, label in labels]

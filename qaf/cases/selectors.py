@@ -8,7 +8,7 @@ from qaf.access_log.services import AccessOutcome, access_log_record
 from qaf.common import clock
 from qaf.organisation.selectors import ScopeKind, scope_for
 
-from .models import Child, Involvement, InvolvementKind
+from .models import CaseImport, Child, Involvement, InvolvementKind
 
 
 def _open_involvements() -> QuerySet[Involvement]:
@@ -76,3 +76,12 @@ def case_register_counts() -> dict[str, Any]:
         "by_kind": [(label, by_kind.get(value, 0)) for value, label in InvolvementKind.choices],
         "vulnerability_register": Child.objects.filter(on_vulnerability_register=True).count(),
     }
+
+
+def case_import_list() -> QuerySet[CaseImport]:
+    """Import history (no child-level data: file names, counts and outcomes)."""
+    return CaseImport.objects.select_related("by").defer("payload")
+
+
+def case_import_get(*, pk: int) -> CaseImport | None:
+    return case_import_list().filter(pk=pk).first()

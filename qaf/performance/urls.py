@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "performance"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.scorecard, name="scorecard"),
+    path("scorecard.csv", views.scorecard_csv, name="scorecard_csv"),
+    path("scorecard.xlsx", views.scorecard_xlsx, name="scorecard_xlsx"),
+]

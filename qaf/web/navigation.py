@@ -28,6 +28,10 @@ def _qa_unit(user: Any) -> bool:
     return bool(user.is_qa_unit)
 
 
+def _sees_performance(user: Any) -> bool:
+    return user.role != Role.PARTNER_AUDITOR
+
+
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", lambda user: True),
     NavEntry("Children", "cases:child_list", _sees_children),
@@ -36,6 +40,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # Elected members see escalation figures only (the dashboard), never a child.
     NavEntry("Escalations", "escalations:dashboard", lambda user: user.role == Role.ELECTED_MEMBER),
     NavEntry("Your actions", "actions:mine", _sees_children),
+    NavEntry("Case data", "case_data:import_list", _qa_unit),
+    NavEntry("Performance", "performance:scorecard", _sees_performance),
     NavEntry("Access log", "access_log:list", _qa_unit),
     NavEntry("Organisation", "organisation:structure", _qa_unit),
     NavEntry("Your account", "accounts:account", lambda user: True),
