@@ -148,6 +148,8 @@ def load_entries() -> tuple[Entry, ...]:
             bad_outcomes = set(access.values()) - OUTCOMES
             if bad_outcomes:
                 raise ValueError(f"{where}: unknown outcomes {sorted(bad_outcomes)}")
+            if "scoped" in access.values() and not raw.get("objects"):
+                raise ValueError(f"{where}: 'scoped' needs 'objects' to choose objects by")
             missing = [r for r in ROLES if r not in access] if OTHERS not in access else []
             if missing:
                 raise ValueError(f"{where}: no outcome for {missing}; list them or add 'others'")
