@@ -2,7 +2,9 @@
 
 from ninja import NinjaAPI
 
+from qaf.actions.api import router as actions_router
 from qaf.cases.api import router as cases_router
+from qaf.escalations.api import router as escalations_router
 from qaf.organisation.api import router as organisation_router
 
 from .auth import TokenAuth, VerifiedSessionAuth
@@ -20,3 +22,5 @@ api = NinjaAPI(
 )
 api.add_router("/organisation/", organisation_router)
 api.add_router("/children/", cases_router)
+api.add_router("/escalations/", escalations_router)
+api.add_router("/actions/", actions_router)
