@@ -1,12 +1,5 @@
-"""Spreadsheet safety for every CSV/XLSX QAF writes (ARCHITECTURE.md: exports escape formulas)."""
+"""Kept for imports elsewhere in the app: the one implementation is qaf.common.exports."""
 
-from typing import Any
+from qaf.common.exports import FORMULA_STARTS, spreadsheet_safe
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+__all__ = ["FORMULA_STARTS", "spreadsheet_safe"]

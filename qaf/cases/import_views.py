@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .exports import spreadsheet_safe
+from qaf.common.exports import spreadsheet_safe
+
 from .forms import CaseImportForm
 from .models import CaseImport
 from .selectors import case_import_get, case_import_list

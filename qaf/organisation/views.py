@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from qaf.common import clock
 from qaf.common.errors import ImportProblem, ImportRefused
+from qaf.common.exports import spreadsheet_safe
 
 from .forms import StaffImportForm
 from .hr_extract import describe
@@ -61,14 +62,6 @@ def _require_qa_unit(request: HttpRequest) -> None:
     user: Any = request.user
     if not user.is_qa_unit:
         raise Http404
-
-
-def _spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text, never evaluates as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + text
-    return text
 
 
 @login_required
@@ -235,5 +228,5 @@ def import_error_report(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(REPORT_COLUMNS)
     for problem in problems:
-        writer.writerow([_spreadsheet_safe(problem.get(name)) for name in REPORT_COLUMNS])
+        writer.writerow([spreadsheet_safe(problem.get(name)) for name in REPORT_COLUMNS])
     return response

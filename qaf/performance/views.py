@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from qaf.cases.exports import spreadsheet_safe
 from qaf.common import clock
+from qaf.common.exports import spreadsheet_safe
 
 from .charts import svg_data_uri, trend_spec
 from .selectors import ScorecardRow, scorecard_events, scorecard_rows, scorecard_team_choices
