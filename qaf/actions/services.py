@@ -137,7 +137,7 @@ def action_update(*, action: Action, by: Any, status: str, evidence: str = "") -
     plan-level action needs an effectiveness check before it is done."""
     if not _may_update(action, by):
         raise PermissionDenied("You cannot update this action.")
-    locked = Action.objects.select_for_update().get(pk=action.pk)
+    locked = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
     if status not in ActionStatus.values:
         raise DomainError("Choose a status.")
     evidence = _clean_text(evidence, "The evidence")
@@ -166,7 +166,7 @@ def action_update(*, action: Action, by: Any, status: str, evidence: str = "") -
 @transaction.atomic
 def action_record_effectiveness(*, action: Action, by: Any, note: str) -> Action:
     """Record whether a plan-level action made a difference (QA unit or the plan's owner)."""
-    locked = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
+    locked = Action.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
     if locked.plan is None:
         raise DomainError("Only plan actions have an effectiveness check.")
     plan_owner = by.staff is not None and locked.plan.owner_id == by.staff.pk
@@ -294,7 +294,9 @@ def meeting_add_action(
         raise DomainError("The agenda item number must be a whole number, 1 or more.")
     if item_number > 999:
         raise DomainError("The agenda item number must be 999 or less.")
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()  # serialise numbering
+    Meeting.objects.select_for_update(of=("self",)).filter(
+        pk=meeting.pk
+    ).first()  # serialise numbering
     used = set(
         Action.objects.filter(meeting=meeting, item_number=item_number).values_list(
             "item_letter", flat=True

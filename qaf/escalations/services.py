@@ -306,7 +306,7 @@ def _check_allowed(escalation: Escalation, action: str, by: Any) -> None:
 
 def _lock(escalation: Escalation) -> Escalation:
     return (
-        Escalation.objects.select_for_update()
+        Escalation.objects.select_for_update(of=("self",))
         .select_related("child", "district__area__assistant_director", "district__service_manager")
         .get(pk=escalation.pk)
     )
@@ -475,7 +475,7 @@ def second_person_request_decide(
 
     if by.role not in AUTHORISERS:
         raise PermissionDenied("Your role cannot decide this request.")
-    locked_request = SecondPersonRequest.objects.select_for_update().get(pk=request.pk)
+    locked_request = SecondPersonRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if locked_request.decision != SecondPersonDecision.PENDING:
         raise IllegalTransition("This request has already been decided.")
     if locked_request.requested_by_id == by.pk:
