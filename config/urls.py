@@ -13,6 +13,8 @@ urlpatterns = [
     path("escalations/", include("qaf.escalations.urls")),
     path("actions/", include("qaf.actions.urls")),
     path("performance/", include("qaf.performance.urls")),
+    path("tools/", include("qaf.tools.urls")),
+    path("forms/", include("qaf.tools.form_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "qaf.escalations",
     "qaf.actions",
     "qaf.performance",
+    "qaf.tools",
     "qaf.api",
     "qaf.web",
     "qaf.demo",

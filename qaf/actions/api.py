@@ -97,7 +97,11 @@ def get_action(request: HttpRequest, action_id: int) -> Any:
 
 
 @router.patch("/{int:action_id}", response=ActionOut)
-def update_action(request: HttpRequest, action_id: int, payload: ActionUpdateIn) -> Any:
+def update_action(
+    request: HttpRequest, action_id: int, payload: ActionUpdateIn | None = None
+) -> Any:
+    if payload is None:
+        raise HttpError(400, 'Send a JSON body such as {"status": "done", "evidence": "..."}')
     action = action_get_visible(user=request.user, pk=action_id)
     if action is None:
         raise HttpError(404, "Not found")

@@ -21,6 +21,7 @@ from qaf.organisation.models import (
     TeamKind,
     TeamMembership,
 )
+from qaf.tools.services import tool_library_load
 
 SERVICES = [
     ("childrens-social-work", "Children's social work"),
@@ -176,6 +177,8 @@ class _Generator:
         )
         self._children(teams, members, chairs, iros)
         self._accounts(password, teams, members, districts, qa_staff, chairs, iros)
+        # The shipped audit tools, published, so the demo shows every tool (qaf.tools).
+        tool_library_load(by=None)
 
     def _person(self, job_role: str, line_manager: Staff | None = None) -> Staff:
         self.staff_seq += 1

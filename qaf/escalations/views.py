@@ -225,12 +225,11 @@ def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def escalation_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user: Any = request.user
-    if action not in STEP_ACTIONS:
+    # A step the role never takes is not there for it (404, as out of scope is).
+    if action not in STEP_ACTIONS or user.role not in TRANSITIONS[action].roles:
         raise Http404
     escalation = _visible_or_404(request, pk)
     transition = TRANSITIONS[action]
-    if user.role not in transition.roles:
-        raise PermissionDenied
     if action == "agree_actions":
         form: Any = AgreeActionsForm(request.POST if request.method == "POST" else None)
     else:
@@ -272,9 +271,9 @@ def escalation_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    escalation = _visible_or_404(request, pk)
     if user.role not in AUTHORISERS:
-        raise PermissionDenied
+        raise Http404
+    escalation = _visible_or_404(request, pk)
     form = RequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -42,6 +42,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Your actions", "actions:mine", _sees_children),
     NavEntry("Case data", "case_data:import_list", _qa_unit),
     NavEntry("Performance", "performance:scorecard", _sees_performance),
+    NavEntry("Audit tools", "tools:list", _qa_unit),
     NavEntry("Access log", "access_log:list", _qa_unit),
     NavEntry("Organisation", "organisation:structure", _qa_unit),
     NavEntry("Your account", "accounts:account", lambda user: True),

@@ -1,0 +1,272 @@
+"""The audit tools API, under /api/v1/tools/.
+
+Tools and versions (list, definition, YAML export, import a draft, publish, retire) are the QA
+unit's: anyone else gets 404, as on the pages. Form responses: the caller's own (the QA unit may
+read any); writes only to the caller's own drafts (a submitted response answers 409 and does not
+change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from qaf.common.errors import DomainError
+
+from . import services
+from .definition import DefinitionInvalid
+from .models import FormResponse, ToolVersion
+from .selectors import (
+    form_response_get_visible,
+    form_response_list_authored,
+    tool_list,
+    tool_version_get,
+)
+
+router = Router(tags=["audit tools"])
+
+
+class VersionSummaryOut(Schema):
+    version: int
+    status: str
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    retired_at: dt.datetime | None
+
+
+class ToolOut(Schema):
+    key: str
+    title: str
+    kind: str
+    services: list[str] | str
+    versions: list[VersionSummaryOut]
+
+
+class VersionOut(VersionSummaryOut):
+    key: str
+    definition: dict[str, Any]
+
+
+class ImportIn(Schema):
+    yaml: str
+
+
+class ProblemOut(Schema):
+    line: int | None
+    path: str
+    message: str
+
+
+class ResponseOut(Schema):
+    id: int
+    tool_key: str
+    tool_version: int
+    child_id: int | None
+    purpose: str
+    status: str
+    answers: dict[str, Any]
+    section_status: dict[str, str]
+    section_grades: dict[str, Any]
+    overall_grade: str
+    overall_grade_reason: str
+    row_version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+
+
+class SectionIn(Schema):
+    answers: dict[str, Any]
+    row_version: int
+    grade: str | None = None
+    grade_reason: str = ""
+    complete: bool = False
+
+
+class SectionSavedOut(Schema):
+    response: ResponseOut
+    errors: dict[str, str]
+    completed: bool
+
+
+class SubmitIn(Schema):
+    row_version: int
+
+
+def _qa(request: HttpRequest) -> None:
+    if not request.user.is_qa_unit:  # type: ignore[union-attr]
+        raise HttpError(404, "Not found")
+
+
+def _version(key: str, version: int) -> ToolVersion:
+    found = tool_version_get(key=key, version=version)
+    if found is None:
+        raise HttpError(404, "Not found")
+    return found
+
+
+def _version_out(tv: ToolVersion) -> dict[str, Any]:
+    return {
+        "key": tv.tool.key,
+        "version": tv.version,
+        "status": tv.status,
+        "created_at": tv.created_at,
+        "published_at": tv.published_at,
+        "retired_at": tv.retired_at,
+        "definition": tv.definition_data,
+    }
+
+
+def _response_out(r: FormResponse) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "tool_key": r.tool_version.tool.key,
+        "tool_version": r.tool_version.version,
+        "child_id": r.child_id,
+        "purpose": r.purpose,
+        "status": r.status,
+        "answers": r.answers,
+        "section_status": r.section_status,
+        "section_grades": r.section_grades,
+        "overall_grade": r.overall_grade,
+        "overall_grade_reason": r.overall_grade_reason,
+        "row_version": r.row_version,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "submitted_at": r.submitted_at,
+    }
+
+
+@router.get("", response=list[ToolOut])
+def list_tools(request: HttpRequest) -> Any:
+    _qa(request)
+    return [
+        {
+            "key": t.key,
+            "title": t.title,
+            "kind": t.kind,
+            "services": t.services,
+            "versions": list(t.versions.all()),
+        }
+        for t in tool_list()
+    ]
+
+
+@router.post("/import", response={201: VersionOut, 422: list[ProblemOut]})
+def import_tool_version(request: HttpRequest, payload: ImportIn) -> Any:
+    """Create a draft version from YAML; 422 with every problem (line, path, message)."""
+    _qa(request)
+    try:
+        tv = services.tool_version_import(yaml_text=payload.yaml, by=request.user)
+    except DefinitionInvalid as e:
+        return 422, [{"line": p.line, "path": p.path, "message": p.message} for p in e.problems]
+    return 201, _version_out(tv)
+
+
+@router.get("/responses", response=list[ResponseOut])
+def list_form_responses(request: HttpRequest) -> Any:
+    """The caller's own responses, newest first."""
+    return [_response_out(r) for r in form_response_list_authored(user=request.user)]
+
+
+def _response(request: HttpRequest, response_id: int) -> FormResponse:
+    r = form_response_get_visible(user=request.user, pk=response_id)
+    if r is None:
+        raise HttpError(404, "Not found")
+    return r
+
+
+def _own_draft(request: HttpRequest, response_id: int) -> FormResponse:
+    r = _response(request, response_id)
+    if r.author_id != request.user.pk:
+        raise HttpError(404, "Not found")
+    if r.is_submitted:
+        raise HttpError(409, "This form has been submitted: it can no longer be changed")
+    return r
+
+
+@router.get("/responses/{response_id}", response=ResponseOut)
+def get_form_response(request: HttpRequest, response_id: int) -> Any:
+    return _response_out(_response(request, response_id))
+
+
+@router.put("/responses/{response_id}/sections/{section_key}", response=SectionSavedOut)
+def save_form_response_section(
+    request: HttpRequest, response_id: int, section_key: str, payload: SectionIn
+) -> Any:
+    """Save a section of the caller's own draft. Values in their stored shape; bad values come
+    back in `errors` and are not saved. A stale row_version answers 409."""
+    r = _own_draft(request, response_id)
+    try:
+        result = services.form_response_save_section(
+            response=r,
+            section_key=section_key,
+            data=payload.answers,
+            by=request.user,
+            expected_version=payload.row_version,
+            grade=payload.grade,
+            grade_reason=payload.grade_reason,
+            complete=payload.complete,
+        )
+    except services.FormResponseConflict as e:
+        raise HttpError(409, str(e)) from None
+    except DomainError as e:
+        raise HttpError(409 if isinstance(e, services.ResponseLocked) else 422, str(e)) from None
+    return {
+        "response": _response_out(result.response),
+        "errors": result.errors,
+        "completed": result.completed,
+    }
+
+
+@router.post("/responses/{response_id}/submit", response={200: ResponseOut, 422: list[str]})
+def submit_form_response(request: HttpRequest, response_id: int, payload: SubmitIn) -> Any:
+    r = _own_draft(request, response_id)
+    try:
+        r = services.form_response_submit(
+            response=r, by=request.user, expected_version=payload.row_version
+        )
+    except services.FormIncomplete as e:
+        return 422, [m.message for m in e.missing]
+    except DomainError as e:
+        raise HttpError(409, str(e)) from None
+    return 200, _response_out(r)
+
+
+@router.get("/{key}/versions/{version}", response=VersionOut)
+def get_tool_version(request: HttpRequest, key: str, version: int) -> Any:
+    _qa(request)
+    return _version_out(_version(key, version))
+
+
+@router.get("/{key}/versions/{version}/yaml")
+def export_tool_version(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    _qa(request)
+    tv = _version(key, version)
+    response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
+    return response
+
+
+@router.post("/{key}/versions/{version}/publish", response=VersionOut)
+def publish_tool_version(request: HttpRequest, key: str, version: int) -> Any:
+    _qa(request)
+    try:
+        tv = services.tool_version_publish(version=_version(key, version), by=request.user)
+    except DomainError as e:
+        raise HttpError(409, str(e)) from None
+    return _version_out(tv)
+
+
+@router.post("/{key}/versions/{version}/retire", response=VersionOut)
+def retire_tool_version(request: HttpRequest, key: str, version: int) -> Any:
+    _qa(request)
+    try:
+        tv = services.tool_version_retire(version=_version(key, version), by=request.user)
+    except DomainError as e:
+        raise HttpError(409, str(e)) from None
+    return _version_out(tv)

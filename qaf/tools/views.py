@@ -1,0 +1,720 @@
+"""Pages: the QA unit's "Audit tools" (list, version, preview, export, upload, compare, publish,
+retire, try) and the generic form-filling pages (task list, one section per page, autosave,
+check answers and submit, the read-only view of a submitted form).
+
+Reusing the filling pages from a workflow (an audit, an observation ...): fetch the response
+through the workflow's own scoped selector, then call `section_page(request, response,
+section_key, action_url=..., autosave_url=..., done_url=..., facts=...)` for the section page (GET
+renders, POST saves), `render_section(...)` to render a section yourself, and
+`render_response_readonly(...)` to show a response read-only. The services
+(`form_response_save_section`, `form_response_submit`) enforce immutability and conflicts
+whatever page calls them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qaf.access_log.models import AccessOutcome
+from qaf.access_log.services import access_log_record
+from qaf.common.errors import DomainError
+
+from . import answers as ans
+from . import services
+from .definition import MAX_FILE_BYTES, DefinitionInvalid, ToolDefinition, suggest_grade
+from .diff import definition_diff
+from .forms import (
+    GRADE_FIELD,
+    GRADE_REASON_FIELD,
+    OverallGradeForm,
+    SectionForm,
+    UploadForm,
+    display_answer,
+)
+from .models import FormResponse, ToolVersion, VersionStatus
+from .selectors import (
+    CASE_FACT_LABELS,
+    case_facts_for,
+    form_response_get_editable,
+    form_response_get_visible,
+    tool_get,
+    tool_list,
+    tool_version_current,
+    tool_version_get,
+)
+
+STATUS_COLOURS = {
+    VersionStatus.DRAFT: "grey",
+    VersionStatus.PUBLISHED: "green",
+    VersionStatus.RETIRED: "red",
+}
+SECTION_STATUS = {
+    "completed": ("Completed", ""),
+    "in_progress": ("In progress", "light-blue"),
+    "not_started": ("Not started", "blue"),
+    "cannot_start": ("Cannot start yet", "grey"),
+}
+
+
+def _qa_only(request: HttpRequest) -> None:
+    if not request.user.is_qa_unit:  # type: ignore[union-attr]
+        raise Http404
+
+
+def _version_or_404(key: str, version: int) -> ToolVersion:
+    found = tool_version_get(key=key, version=version)
+    if found is None:
+        raise Http404
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Audit tools (QA unit)
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def tool_list_page(request: HttpRequest) -> HttpResponse:
+    _qa_only(request)
+    tools = []
+    for tool in tool_list():
+        versions = list(tool.versions.all())
+        current = next((v for v in versions if v.status == VersionStatus.PUBLISHED), None)
+        tools.append(
+            {
+                "tool": tool,
+                "versions": [{"v": v, "colour": STATUS_COLOURS[v.status]} for v in versions],
+                "current": current,
+            }
+        )
+    return render(request, "tools/tool_list.html", {"tools": tools})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Upload a YAML file as a new draft version (of a new or an existing tool)."""
+    _qa_only(request)
+    problems = []
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            if upload_file.size > MAX_FILE_BYTES:
+                raise services._size_problem(upload_file.size)
+            version = services.tool_version_import(yaml_text=upload_file.read(), by=request.user)
+        except DefinitionInvalid as e:
+            problems = e.problems
+            form.add_error(
+                "file",
+                f"The file has {len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''}: see the list below",
+            )
+        else:
+            messages.success(request, f"{version} uploaded as a draft")
+            return redirect(_version_url(version))
+    return render(request, "tools/upload.html", {"form": form, "problems": problems})
+
+
+def _version_url(version: ToolVersion, name: str = "tools:version") -> str:
+    return reverse(name, args=[version.tool.key, version.version])
+
+
+@login_required
+@require_GET
+def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    """A version's details and its preview: every section as a filler sees it, read-only."""
+    _qa_only(request)
+    tv = _version_or_404(key, version)
+    tool = tool_get(key=key)
+    definition = tv.definition
+    previews = []
+    for s in definition.sections:
+        form = _disabled(SectionForm(definition=definition, section_key=s.key))
+        previews.append(
+            {
+                "section": s,
+                "items": _items(form, None),
+                "grade_field": form[GRADE_FIELD] if s.graded else None,
+            }
+        )
+    others = [v for v in tool.versions.all() if v.pk != tv.pk] if tool else []
+    current = tool_version_current(tool=tv.tool)
+    return render(
+        request,
+        "tools/version.html",
+        {
+            "tv": tv,
+            "definition": definition,
+            "previews": previews,
+            "others": others,
+            "current": current,
+            "colour": STATUS_COLOURS[tv.status],
+            "rows": _version_rows(tv, definition, current),
+        },
+    )
+
+
+def _version_rows(
+    tv: ToolVersion, definition: ToolDefinition, current: ToolVersion | None
+) -> list[tuple[str, str]]:
+    def who(user: Any) -> str:
+        return (user.get_full_name() or user.username) if user else "The shipped library"
+
+    rows = [
+        ("Key", tv.tool.key),
+        ("Kind", definition.kind.replace("_", " ").capitalize()),
+        (
+            "Services",
+            "All services" if definition.services == "all" else ", ".join(definition.services),
+        ),
+        ("Status", tv.get_status_display()),
+        ("Sections", str(len(definition.sections))),
+        ("Questions", str(sum(1 for _ in definition.questions()))),
+        ("Created", f"{tv.created_at:%-d %B %Y} by {who(tv.created_by)}"),
+    ]
+    if tv.published_at:
+        rows.append(("Published", f"{tv.published_at:%-d %B %Y} by {who(tv.published_by)}"))
+    if tv.retired_at:
+        rows.append(("Retired", f"{tv.retired_at:%-d %B %Y} by {who(tv.retired_by)}"))
+    if current is not None:
+        rows.append(("Used for new forms", f"Version {current.version}"))
+    return rows
+
+
+def _items(form: SectionForm, facts: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Each question with its field and, when it names a case fact, the fact's label and value
+    (without a child, the label alone)."""
+    items = []
+    for q, field in form.questions():
+        label = CASE_FACT_LABELS.get(q.case_fact or "", "")
+        fact = (label, facts[q.case_fact]) if q.case_fact and facts is not None else None
+        items.append({"question": q, "field": field, "fact": fact, "fact_label": label})
+    return items
+
+
+def _disabled(form: SectionForm) -> SectionForm:
+    for f in form.fields.values():
+        f.disabled = True
+    return form
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    _qa_only(request)
+    tv = _version_or_404(key, version)
+    response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
+    return response
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, key: str) -> HttpResponse:
+    """Two versions side by side: ?from=1&to=2 (by default the two newest)."""
+    _qa_only(request)
+    tool = tool_get(key=key)
+    if tool is None:
+        raise Http404
+    versions = list(tool.versions.all())
+    by_number = {v.version: v for v in versions}
+    errors = []
+
+    def pick(name: str, default: ToolVersion | None) -> ToolVersion | None:
+        raw = request.GET.get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or int(raw) not in by_number:
+            errors.append(f"There is no version “{raw}” of this tool")
+            return default
+        return by_number[int(raw)]
+
+    newest = versions[0] if versions else None
+    old = pick("from", versions[1] if len(versions) > 1 else newest)
+    new = pick("to", newest)
+    changes = definition_diff(old.definition, new.definition) if old and new else []
+    return render(
+        request,
+        "tools/compare.html",
+        {
+            "tool": tool,
+            "versions": versions,
+            "old": old,
+            "new": new,
+            "changes": changes,
+            "errors": errors,
+        },
+    )
+
+
+def _transition_page(request: HttpRequest, key: str, version: int, *, action: str) -> HttpResponse:
+    _qa_only(request)
+    tv = _version_or_404(key, version)
+    if request.method == "POST":
+        try:
+            if action == "publish":
+                tv = services.tool_version_publish(version=tv, by=request.user)
+                messages.success(request, f"{tv} is published: new forms will use it")
+            else:
+                tv = services.tool_version_retire(version=tv, by=request.user)
+                messages.success(request, f"{tv} is retired: forms already filled in stay readable")
+        except DomainError as e:
+            messages.error(request, str(e))
+        return redirect(_version_url(tv))
+    return render(request, "tools/confirm.html", {"tv": tv, "action": action})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    return _transition_page(request, key, version, action="publish")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def retire(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    return _transition_page(request, key, version, action="retire")
+
+
+@login_required
+@require_POST
+def try_tool(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    """A practice form, authored by the QA officer, to test a draft or published version."""
+    _qa_only(request)
+    tv = _version_or_404(key, version)
+    try:
+        response = services.form_response_start(tool_version=tv, author=request.user)
+    except DomainError as e:
+        messages.error(request, str(e))
+        return redirect(_version_url(tv))
+    return redirect("forms:task_list", response.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# Filling in a form (generic, reusable)
+# --------------------------------------------------------------------------------------------
+
+
+def _log_read(request: HttpRequest, response: FormResponse) -> None:
+    if response.child_id is not None:
+        access_log_record(
+            user=request.user,
+            object_type="form_response",
+            object_id=response.pk,
+            outcome=AccessOutcome.ALLOWED,
+        )
+
+
+def section_states(response: FormResponse) -> list[dict[str, Any]]:
+    """Each section with its task-list status."""
+    definition = response.definition
+    out = []
+    for s in definition.sections:
+        state = response.section_status.get(s.key, "not_started")
+        if state == "not_started" and not ans.section_can_start(definition, s, response.answers):
+            state = "cannot_start"
+        label, colour = SECTION_STATUS[state]
+        out.append({"section": s, "state": state, "label": label, "colour": colour})
+    return out
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest, pk: int) -> HttpResponse:
+    response = form_response_get_visible(user=request.user, pk=pk)
+    if response is None:
+        raise Http404
+    _log_read(request, response)
+    if response.is_submitted or response.author_id != request.user.pk:
+        return render_response_readonly(request, response)
+    states = section_states(response)
+    done = sum(1 for s in states if s["state"] == "completed")
+    return render(
+        request,
+        "tools/task_list.html",
+        {"response": response, "states": states, "done": done, "total": len(states)},
+    )
+
+
+def _facts(response: FormResponse) -> dict[str, str] | None:
+    if response.child is None:
+        return None
+    return case_facts_for(child=response.child)
+
+
+def _editable_or_404(request: HttpRequest, pk: int) -> FormResponse:
+    response = form_response_get_editable(user=request.user, pk=pk)
+    if response is None:
+        visible = form_response_get_visible(user=request.user, pk=pk)
+        if visible is not None and visible.is_submitted:
+            raise Http404("This form has been submitted")
+        raise Http404
+    return response
+
+
+def _section_or_404(response: FormResponse, section_key: str) -> None:
+    if section_key not in {s.key for s in response.definition.sections}:
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
+    response = _editable_or_404(request, pk)
+    _section_or_404(response, section_key)
+    _log_read(request, response)
+    return section_page(
+        request,
+        response,
+        section_key,
+        action_url=reverse("forms:section", args=[pk, section_key]),
+        autosave_url=reverse("forms:autosave", args=[pk, section_key]),
+        done_url=reverse("forms:task_list", args=[pk]),
+        facts=_facts(response),
+    )
+
+
+def section_page(
+    request: HttpRequest,
+    response: FormResponse,
+    section_key: str,
+    *,
+    action_url: str,
+    autosave_url: str | None,
+    done_url: str,
+    facts: dict[str, str] | None,
+) -> HttpResponse:
+    """GET: the section. POST: save it ("Save and continue" marks it completed and goes on to
+    `done_url`; "Save as draft" keeps what is valid and goes to `done_url` too). Errors and
+    conflicts re-render the page keeping what was typed."""
+    if request.method != "POST":
+        return render_section(
+            request,
+            response,
+            section_key,
+            editable=True,
+            action_url=action_url,
+            autosave_url=autosave_url,
+            facts=facts,
+            back_url=done_url,
+        )
+    form = SectionForm(
+        request.POST,
+        definition=response.definition,
+        section_key=section_key,
+        answers=response.answers,
+        section_grade=response.section_grades.get(section_key),
+        row_version=response.row_version,
+    )
+    form.is_valid()
+    complete = request.POST.get("action") != "draft"
+    grade, reason = form.grade_data()
+    expected = form.posted_row_version()
+    try:
+        result = services.form_response_save_section(
+            response=response,
+            section_key=section_key,
+            data=form.answer_data(),
+            by=request.user,
+            expected_version=expected if expected is not None else -1,
+            grade=grade,
+            grade_reason=reason,
+            complete=complete and not form.errors,
+        )
+    except services.FormResponseConflict as conflict:
+        return render_section(
+            request,
+            conflict.current,
+            section_key,
+            editable=True,
+            action_url=action_url,
+            autosave_url=autosave_url,
+            facts=facts,
+            back_url=done_url,
+            form=form,
+            conflict=conflict,
+            status=409,
+        )
+    except services.ResponseLocked:
+        raise Http404 from None
+    for key, message in result.errors.items():
+        field = {"grade": GRADE_FIELD, "grade_reason": GRADE_REASON_FIELD}.get(key, key)
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, message)
+    if form.errors:
+        if complete:
+            saved = result.response
+            for q in ans.section_missing(response.definition, form.section, saved.answers):
+                if q.key not in form.errors:
+                    form.add_error(q.key, ans.missing_message(q))
+            graded = (saved.section_grades.get(section_key) or {}).get("grade")
+            if form.section.graded and not graded and GRADE_FIELD not in form.errors:
+                form.add_error(GRADE_FIELD, f"Choose a grade for “{form.section.title}”")
+        return render_section(
+            request,
+            result.response,
+            section_key,
+            editable=True,
+            action_url=action_url,
+            autosave_url=autosave_url,
+            facts=facts,
+            back_url=done_url,
+            form=form,
+            status=200,
+        )
+    messages.success(
+        request,
+        f"“{form.section.title}” " + ("completed" if result.completed else "saved as a draft"),
+    )
+    return redirect(done_url)
+
+
+def render_section(
+    request: HttpRequest,
+    response: FormResponse,
+    section_key: str,
+    *,
+    editable: bool,
+    action_url: str,
+    facts: dict[str, str] | None,
+    autosave_url: str | None = None,
+    back_url: str | None = None,
+    form: SectionForm | None = None,
+    conflict: services.FormResponseConflict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """One section page. `form` (bound) keeps what the user typed; `conflict` shows their answers
+    beside the newer saved ones."""
+    definition = response.definition
+    if form is None:
+        form = SectionForm(
+            definition=definition,
+            section_key=section_key,
+            answers=response.answers,
+            section_grade=response.section_grades.get(section_key),
+            row_version=response.row_version,
+        )
+    else:
+        # the next save must carry the version now stored (the conflict was shown)
+        data = form.data.copy()
+        data["row_version"] = str(response.row_version)
+        form.data = data
+    if not editable:
+        _disabled(form)
+    sec = form.section
+    comparison = []
+    if conflict is not None:
+        for q in sec.questions:
+            mine = conflict.attempted.get(q.key)
+            theirs = conflict.current.answers.get(q.key)
+            if mine != theirs and not (ans.is_blank(mine) and ans.is_blank(theirs)):
+                comparison.append(
+                    {
+                        "question": q,
+                        "mine": display_answer(definition, q, mine),
+                        "theirs": display_answer(definition, q, theirs),
+                        "own_words": q.type == "own_words",
+                    }
+                )
+    suggested = suggest_grade(definition, section_key, response.answers) if sec.graded else None
+    labels = {g.value: g.label for g in definition.grades()}
+    service = None
+    descriptors = (
+        [(g.label, sec.descriptor(g.value, service)) for g in definition.grades()]
+        if sec.graded
+        else []
+    )
+    items = _items(form, facts)
+    index = [s.key for s in definition.sections].index(section_key)
+    return render(
+        request,
+        "tools/section.html",
+        {
+            "response": response,
+            "form": form,
+            "section": sec,
+            "items": items,
+            "editable": editable,
+            "action_url": action_url,
+            "autosave_url": autosave_url,
+            "back_url": back_url,
+            "conflict": conflict,
+            "comparison": comparison,
+            "suggested": labels.get(suggested or ""),
+            "descriptors": [(label, text) for label, text in descriptors if text],
+            "grade_field": form[GRADE_FIELD] if sec.graded else None,
+            "grade_reason_field": form[GRADE_REASON_FIELD] if sec.graded else None,
+            "position": index + 1,
+            "count": len(definition.sections),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
+    """htmx autosave: save what is valid as a draft; answer a short status message and the new
+    row version (swapped out of band into the form's hidden field)."""
+    response = form_response_get_editable(user=request.user, pk=pk)
+    if response is None:
+        raise Http404
+    _section_or_404(response, section_key)
+    form = SectionForm(
+        request.POST,
+        definition=response.definition,
+        section_key=section_key,
+        answers=response.answers,
+        row_version=response.row_version,
+    )
+    form.is_valid()
+    grade, reason = form.grade_data()
+    expected = form.posted_row_version()
+    context: dict[str, Any] = {"conflict": False, "errors": [], "row_version": None}
+    try:
+        result = services.form_response_save_section(
+            response=response,
+            section_key=section_key,
+            data=form.answer_data(),
+            by=request.user,
+            expected_version=expected if expected is not None else -1,
+            grade=grade,
+            grade_reason=reason,
+        )
+    except services.FormResponseConflict:
+        context["conflict"] = True
+        context["reload_url"] = reverse("forms:section", args=[pk, section_key])
+    else:
+        context["row_version"] = result.response.row_version
+        context["errors"] = [str(e) for errs in form.errors.values() for e in errs] + [
+            m for k, m in result.errors.items() if k not in form.errors
+        ]
+        context["saved_at"] = result.response.updated_at
+    return render(request, "tools/_autosave_status.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every answer, the overall grade, and Submit. Missing items link to their question."""
+    response = _editable_or_404(request, pk)
+    _log_read(request, response)
+    definition = response.definition
+    grade_form = None
+    if definition.overall_grade:
+        grade_form = OverallGradeForm(
+            request.POST if request.method == "POST" else None,
+            definition=definition,
+            response=response,
+        )
+    missing: list[ans.Missing] = []
+    if request.method == "POST":
+        try:
+            if grade_form is not None:
+                if not grade_form.is_valid():
+                    raise DomainError("")
+                response = services.form_response_set_grade(
+                    response=response,
+                    section_key=None,
+                    grade=grade_form.cleaned_data["overall_grade"] or "",
+                    reason=grade_form.cleaned_data["overall_grade_reason"] or "",
+                    by=request.user,
+                    expected_version=response.row_version,
+                )
+            services.form_response_submit(
+                response=response, by=request.user, expected_version=response.row_version
+            )
+        except services.FormIncomplete as e:
+            missing = e.missing
+        except DomainError as e:
+            if grade_form is not None and str(e):
+                grade_form.add_error("overall_grade_reason", str(e))
+        else:
+            messages.success(request, f"{definition.title} submitted")
+            return redirect("forms:task_list", response.pk)
+    else:
+        missing = ans.form_missing(
+            definition, response.answers, response.section_grades, response.overall_grade
+        )
+    links = [
+        {
+            "message": m.message,
+            "href": (
+                reverse("forms:section", args=[response.pk, m.section_key])
+                + (f"#id_{m.question_key}" if m.question_key else "#id_qaf_section_grade_0")
+            )
+            if m.section_key
+            else "#id_overall_grade_0",
+        }
+        for m in missing
+    ]
+    return render(
+        request,
+        "tools/check_answers.html",
+        {
+            "response": response,
+            "sections": _answer_rows(response),
+            "grade_form": grade_form,
+            "form": grade_form,
+            "missing": links,
+            "submitted_attempt": request.method == "POST",
+        },
+    )
+
+
+def _answer_rows(response: FormResponse) -> list[dict[str, Any]]:
+    from .definition import visible_questions
+
+    definition = response.definition
+    shown = visible_questions(definition, response.answers)
+    labels = {g.value: g.label for g in definition.grades()}
+    out = []
+    for s in definition.sections:
+        rows = []
+        for q in s.questions:
+            if q.key not in shown:
+                continue
+            value = response.answers.get(q.key)
+            rows.append(
+                {
+                    "question": q,
+                    "text": display_answer(definition, q, value),
+                    "own_words": q.type == "own_words",
+                }
+            )
+        g = response.section_grades.get(s.key) or {}
+        out.append(
+            {
+                "section": s,
+                "rows": rows,
+                "grade": labels.get(g.get("grade", ""), ""),
+                "suggested": labels.get(g.get("suggested", ""), ""),
+                "reason": g.get("reason", ""),
+            }
+        )
+    return out
+
+
+def render_response_readonly(request: HttpRequest, response: FormResponse) -> HttpResponse:
+    """A response shown read-only: a submitted one exactly as filled in, or a draft to the QA
+    unit."""
+    labels = {g.value: g.label for g in response.definition.grades()}
+    return render(
+        request,
+        "tools/response_readonly.html",
+        {
+            "response": response,
+            "sections": _answer_rows(response),
+            "overall": labels.get(response.overall_grade, ""),
+            "overall_suggested": labels.get(response.overall_grade_suggested, ""),
+        },
+    )

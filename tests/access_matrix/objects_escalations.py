@@ -1,0 +1,110 @@
+"""Object kinds for qaf.escalations routes: escalations, practice reviews, second-person
+requests and closure days, each in and out of a role's scope (chosen by hand, not by selectors)."""
+
+import datetime as dt
+from typing import Any
+
+from qaf.accounts.models import Role
+from qaf.escalations.models import (
+    ClosureDay,
+    Escalation,
+    PracticeReview,
+    SecondPersonRequest,
+)
+from qaf.organisation.tests.factories import StaffFactory
+from tests.access_matrix.objects import child
+
+WHEN = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+AUTHORISERS = {Role.SERVICE_MANAGER, Role.ASSISTANT_DIRECTOR, Role.DIRECTOR, Role.QA_OFFICER}
+
+
+def _escalation(council: Any, child_id: int | None) -> Escalation | None:
+    if child_id is None:
+        return None
+    involvement = council.own_child.involvements.model.objects.filter(child_id=child_id).first()
+    return Escalation.objects.create(
+        child_id=child_id,
+        kind="practice",
+        source="audit",
+        reason="Plan not updated",
+        district=involvement.team.district,
+        team=involvement.team,
+        practitioner=involvement.allocated_worker,
+        raised_by=council.users[Role.QA_OFFICER],
+        raised_at=WHEN,
+        deadline_on=dt.date(2026, 3, 9),
+        deadline_at=dt.datetime(2026, 3, 9, 23, 59, 59, tzinfo=dt.UTC),
+    )
+
+
+def _pk(obj: Any) -> int | None:
+    return None if obj is None else obj.pk
+
+
+def escalation(council: Any, role: str) -> tuple[int | None, int | None]:
+    """An escalation on a child the role can see, and one on a child it cannot."""
+    inside, outside = child(council, role)
+    return _pk(_escalation(council, inside)), _pk(_escalation(council, outside))
+
+
+def practice_review(council: Any, role: str) -> tuple[int | None, int | None]:
+    reviewer = StaffFactory(job_role="iro")
+
+    def make(child_id: int | None) -> PracticeReview | None:
+        if child_id is None:
+            return None
+        return PracticeReview.objects.create(
+            child_id=child_id,
+            reviewer=reviewer,
+            meeting_date=dt.date(2026, 3, 2),
+            kind="cic_review",
+            grade="good",
+            notes="Good practice",
+            recorded_by=council.users[Role.QA_OFFICER],
+            recorded_at=WHEN,
+        )
+
+    inside, outside = child(council, role)
+    return _pk(make(inside)), _pk(make(outside))
+
+
+def second_person_request(council: Any, role: str) -> tuple[int | None, int | None]:
+    """A pending request asked by someone else, on an escalation in and out of scope."""
+    asker = council.users[Role.DIRECTOR if role != Role.DIRECTOR else Role.QA_OFFICER]
+
+    def make(escalation_pk: int | None) -> SecondPersonRequest | None:
+        if escalation_pk is None:
+            return None
+        return SecondPersonRequest.objects.create(
+            escalation_id=escalation_pk,
+            kind="close_without_sign_off",
+            reason="Duplicate",
+            requested_by=asker,
+            requested_at=WHEN,
+        )
+
+    inside, outside = escalation(council, role)
+    if role not in AUTHORISERS:  # the page is not there for them at all
+        inside = None
+    return _pk(make(inside)), _pk(make(outside))
+
+
+def closure_day(council: Any, role: str) -> tuple[int | None, int | None]:
+    day = ClosureDay.objects.create(date=dt.date(2026, 12, 29), reason="Closed", created_at=WHEN)
+    if role == Role.QA_OFFICER:
+        return day.pk, None
+    return None, day.pk
+
+
+def escalation_step(council: Any, role: str) -> tuple[str | None, str | None]:
+    """The name of a step: acknowledging is the first one a service manager takes."""
+    return "acknowledge", "acknowledge"
+
+
+KINDS = {
+    "escalation": escalation,
+    "practice_review": practice_review,
+    "second_person_request": second_person_request,
+    "closure_day": closure_day,
+    "escalation_step": escalation_step,
+}
