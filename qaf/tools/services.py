@@ -255,9 +255,7 @@ def form_response_start(
 
 
 def _lock_for_write(response: FormResponse, by: Any, expected_version: int) -> FormResponse:
-    locked = (
-        FormResponse.objects.select_for_update().select_related("tool_version").get(pk=response.pk)
-    )
+    locked = FormResponse.objects.select_for_update().get(pk=response.pk)  # the row alone
     if locked.status == ResponseStatus.SUBMITTED:
         raise ResponseLocked("This form has been submitted: it can no longer be changed")
     if locked.author_id != getattr(by, "pk", None):
