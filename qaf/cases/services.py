@@ -481,3 +481,86 @@ def case_import_run(*, case_import: CaseImport) -> CaseImport:
     case_import.payload = None
     case_import.save()
     return case_import
+
+
+# Synthetic data (qaf seed_case_data): bulk inserts, COPY on PostgreSQL. ----------------------
+
+SYNTHETIC_PREFIX = "SYN"
+_INSERT_BATCH = 5_000
+
+
+def _bulk_insert(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Insert plain tuples without building model instances (no history rows)."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    columns = [model._meta.get_field(name).column for name in fields]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        # Table and column names come from the models' own metadata, never from input.
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _INSERT_BATCH:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def synthetic_children() -> Any:
+    return Child.objects.filter(council_child_id__startswith=SYNTHETIC_PREFIX)
+
+
+@transaction.atomic
+def case_data_seed_clear() -> int:
+    """Delete synthetic children (IDs starting SYN) with their events and involvements."""
+    children = synthetic_children()
+    CaseEvent.objects.filter(child__in=children)._raw_delete(CaseEvent.objects.db)
+    Involvement.objects.filter(child__in=children)._raw_delete(Involvement.objects.db)
+    return int(children._raw_delete(Child.objects.db))
+
+
+@transaction.atomic
+def case_data_seed(*, data: Any) -> dict[str, int]:
+    """Write generated data (qaf.cases.synthetic.SyntheticData) into the register, whole."""
+    from qaf.common.errors import DomainError
+
+    if synthetic_children().exists():
+        raise DomainError(
+            "The register already holds synthetic children (IDs starting SYN): "
+            "use --replace to remove them first"
+        )
+    _bulk_insert(
+        Child,
+        ["council_child_id", "given_name", "family_name", "date_of_birth", "sex", "ethnicity",
+         "disability", "uasc", "on_vulnerability_register", "vulnerability_reason"],
+        ((code, "", "", dob, sex, eth, False, False, False, "")
+         for code, dob, sex, eth in data.children),
+    )  # fmt: skip
+    ids = dict(synthetic_children().values_list("council_child_id", "pk"))
+    pks = [ids[row[0]] for row in data.children]
+    events = _bulk_insert(
+        CaseEvent,
+        ["child", "kind", "start_date", "end_date", "linked_date", "code", "flag", "number",
+         "team", "worker", "source_key"],
+        ((pks[r[0]], *r[1:]) for r in data.events),
+    )  # fmt: skip
+    involvements = _bulk_insert(
+        Involvement,
+        ["child", "kind", "start_date", "end_date", "team", "allocated_worker"],
+        ((pks[r[0]], *r[1:]) for r in data.involvements),
+    )
+    return {"children": len(pks), "events": events, "involvements": involvements}

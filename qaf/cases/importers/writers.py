@@ -113,3 +113,229 @@ def cin_census_xml(children: Iterable[dict[str, Any]], *, year: int = 2025) -> b
         out.append("</Child>")
     out.append("</Children></Message>")
     return "".join(out).encode("utf-8")
+
+
+def ssda903_zip(tables: dict[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A zip of SSDA903 CSV files: tables maps stem (header, episodes...) to (header, rows)."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for stem, (header, rows) in tables.items():
+            archive.writestr(f"{stem}.csv", write_csv(header, rows))
+    return buffer.getvalue()
+
+
+# From generated data (qaf.cases.synthetic.SyntheticData) -------------------------------------
+
+_SEX_903 = {"M": "1", "F": "2"}
+_SEX_ANNEX_A = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded"}
+
+
+def _yes(value: bool | None) -> str | None:
+    return None if value is None else ("Yes" if value else "No")
+
+
+def _by_child(data: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for row in data.events:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def synthetic_annex_a(
+    data: Any,
+    *,
+    team_names: dict[int, str] | None = None,
+    worker_names: dict[int, str] | None = None,
+    max_rows: int | None = None,
+) -> bytes:
+    """An Annex A workbook (lists 1-10) of generated data; max_rows caps the data rows."""
+    teams, workers = team_names or {}, worker_names or {}
+    lists: dict[int, list[dict[str, Any]]] = {n: [] for n in range(1, 11)}
+    total = 0
+    for child, rows in _by_child(data).items():
+        code, dob, sex, ethnicity = data.children[child]
+        latest: dict[str, list[dt.date]] = {}
+        for row in rows:
+            if row[1] in {"cp_visit", "cp_review", "cic_visit", "cic_review", "placement"}:
+                latest.setdefault(row[1], []).append(row[2])
+
+        def last(
+            kind: str, before: dt.date | None, latest: dict[str, list[dt.date]] = latest
+        ) -> dt.date | None:
+            days = [d for d in latest.get(kind, ()) if before is None or d <= before]
+            return max(days) if days else None
+
+        for row in rows:
+            _, kind, start, end, linked, ev_code, flag, number, team, worker, _key = row
+            common = {
+                "Child Unique ID": code,
+                "Gender": _SEX_ANNEX_A[sex],
+                "Ethnicity": ethnicity,
+                "Date of Birth": dob,
+                "Allocated Team": teams.get(team) if team else None,
+                "Allocated Worker": workers.get(worker) if worker else None,
+            }
+            if kind == "contact":
+                lists[1].append({**common, "Date of Contact": start, "Contact Source": ev_code})
+            elif kind == "early_help":
+                lists[2].append(
+                    {
+                        **common,
+                        "Assessment start date": start,
+                        "Assessment completion date": end,
+                        "Organisation completing assessment": "Local authority",
+                    }
+                )
+            elif kind == "referral":
+                lists[3].append(
+                    {
+                        **common,
+                        "Date of referral": start,
+                        "Referral Source": ev_code,
+                        "Referral NFA?": _yes(flag),
+                        "Number of Referrals in Last 12 Months": number,
+                    }
+                )
+            elif kind == "assessment":
+                lists[4].append(
+                    {
+                        **common,
+                        "Continuous Assessment Start Date": start,
+                        "Child Seen During Continuous Assessment": "Yes",
+                        "Continuous Assessment Date of Authorisation": end,
+                        "Was the child assessed as requiring LA children's social "
+                        "care support?": "Yes",
+                    }
+                )
+            elif kind == "section_47":
+                lists[5].append(
+                    {
+                        **common,
+                        "Strategy discussion initiating Section 47 Enquiry Start Date": start,
+                        "Was an Initial Child Protection Conference deemed unnecessary?": _yes(
+                            linked is None
+                        ),
+                        "Date of Initial Child Protection Conference": linked,
+                        "Did the Initial Child Protection Conference Result in a Child "
+                        "Protection Plan": _yes(flag) if linked else None,
+                    }
+                )
+            elif kind == "cin_plan":
+                lists[6].append(
+                    {
+                        **common,
+                        "CIN Start Date": start,
+                        "Primary Need Code": ev_code,
+                        "CIN Closure Date": end,
+                    }
+                )
+            elif kind == "cp_plan":
+                lists[7].append(
+                    {
+                        **common,
+                        "Child Protection Plan Start Date": start,
+                        "Initial Category of Abuse": ev_code,
+                        "Date of the Last Statutory Visit": last("cp_visit", end),
+                        "Date of latest review conference": last("cp_review", end),
+                        "Child Protection Plan End Date": end,
+                        "Number of Previous Child Protection Plans": number,
+                    }
+                )
+            elif kind == "cic_episode":
+                lists[8].append(
+                    {
+                        **common,
+                        "Date Started to be Looked After": start,
+                        "Child's Legal Status": ev_code,
+                        "Date of Latest Statutory Review": last("cic_review", end),
+                        "Date of Last Social Work Visit": last("cic_visit", end),
+                        "Date Ceased to be Looked After": end,
+                        "Start Date of Most Recent Placement": last("placement", end),
+                    }
+                )
+            elif kind == "care_leaver":
+                lists[9].append(
+                    {**common, "Eligibility Category": ev_code, "LA in Touch": _yes(flag)}
+                )
+            elif kind == "adoption":
+                lists[10].append(
+                    {
+                        **common,
+                        "Date the Child Entered Care": linked,
+                        "Date of Decision that Child Should be Placed for Adoption": start,
+                        "Date of Adoption Order": end,
+                    }
+                )
+            else:
+                continue
+            total += 1
+            if max_rows is not None and total >= max_rows:
+                return annex_a_workbook({n: rows for n, rows in lists.items() if rows})
+    return annex_a_workbook({n: rows for n, rows in lists.items() if rows})  # fmt: skip
+
+
+def synthetic_ssda903(data: Any) -> bytes:
+    """The SSDA903 CSV set (header, episodes, reviews) for generated children in care."""
+    header, episodes, reviews = [], [], []
+    for child, rows in _by_child(data).items():
+        spells = [r for r in rows if r[1] == "cic_episode"]
+        if not spells:
+            continue
+        code, dob, sex, ethnicity = data.children[child]
+        header.append([code, _SEX_903.get(sex, "1"), dob, ethnicity])
+        places = sorted((r for r in rows if r[1] == "placement"), key=lambda r: r[2])
+        for spell in spells:
+            start, end, legal = spell[2], spell[3], spell[5]
+            inside = [p for p in places if start <= p[2] and (end is None or p[2] < end)]
+            for n, place in enumerate(inside):
+                following = inside[n + 1][2] if n + 1 < len(inside) else end
+                rne = "S" if n == 0 else "P"
+                rec = "X1" if n + 1 < len(inside) else ("E11" if end else "")
+                episodes.append([code, place[2], rne, legal, place[5], following, rec])
+        for review in (r for r in rows if r[1] == "cic_review"):
+            reviews.append([code, review[2], "PN1"])
+    return ssda903_zip(
+        {
+            "header": (["CHILD", "SEX", "DOB", "ETHNIC"], header),
+            "episodes": (["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"], episodes),
+            "reviews": (["CHILD", "REVIEW", "REVIEW_CODE"], reviews),
+        }
+    )
+
+
+def synthetic_cin_xml(data: Any, *, year: int) -> bytes:
+    """A CIN census message for generated children referred in the year to 31 March `year`."""
+    first, last = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+    children = []
+    for child, rows in _by_child(data).items():
+        referrals = sorted(r for r in rows if r[1] == "referral" and first <= r[2] <= last)
+        if not referrals:
+            continue
+        code, dob, sex, ethnicity = data.children[child]
+        details = []
+        for n, referral in enumerate(referrals):
+            until = referrals[n + 1][2] if n + 1 < len(referrals) else dt.date.max
+            within = [r for r in rows if referral[2] <= r[2] < until]
+            details.append(
+                {
+                    "referral": referral[2],
+                    "source": referral[5] or "1A",
+                    "nfa": bool(referral[6]),
+                    "assessments": [(r[2], r[3]) for r in within if r[1] == "assessment"],
+                    "s47": [(r[2], r[4]) for r in within if r[1] == "section_47"],
+                    "plans": [
+                        (r[2], r[3], r[5], r[7] or 0, [
+                            v[2] for v in rows if v[1] == "cp_review"
+                            and r[2] <= v[2] and (r[3] is None or v[2] <= r[3])
+                        ])
+                        for r in within if r[1] == "cp_plan"
+                    ],
+                }
+            )  # fmt: skip
+        children.append(
+            {"id": code, "dob": dob, "sex": _SEX_903.get(sex, "0"), "ethnicity": ethnicity,
+             "details": details}
+        )  # fmt: skip
+    return cin_census_xml(children, year=year)
