@@ -13,6 +13,7 @@ urlpatterns = [
     path("escalations/", include("qaf.escalations.urls")),
     path("actions/", include("qaf.actions.urls")),
     path("performance/", include("qaf.performance.urls")),
+    path("audits/", include("qaf.audits.urls")),
     path("tools/", include("qaf.tools.urls")),
     path("forms/", include("qaf.tools.form_urls")),
     path("api/v1/", api.urls),

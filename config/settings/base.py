@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qaf.actions",
     "qaf.performance",
     "qaf.tools",
+    "qaf.audits",
     "qaf.api",
     "qaf.web",
     "qaf.demo",

@@ -32,6 +32,12 @@ def _sees_performance(user: Any) -> bool:
     return user.role != Role.PARTNER_AUDITOR
 
 
+def _in_audit_pool(user: Any) -> bool:
+    from qaf.audits.selectors import is_pool_member
+
+    return user.sees_children and is_pool_member(user=user)
+
+
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", lambda user: True),
     NavEntry("Children", "cases:child_list", _sees_children),
@@ -43,6 +49,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Case data", "case_data:import_list", _qa_unit),
     NavEntry("Performance", "performance:scorecard", _sees_performance),
     NavEntry("Audit tools", "tools:list", _qa_unit),
+    NavEntry("Audit cycles", "audits:cycle_list", _qa_unit),
+    NavEntry("Your audits", "audits:mine", _in_audit_pool),
     NavEntry("Access log", "access_log:list", _qa_unit),
     NavEntry("Organisation", "organisation:structure", _qa_unit),
     NavEntry("Your account", "accounts:account", lambda user: True),
