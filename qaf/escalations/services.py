@@ -393,12 +393,18 @@ def escalation_agree_actions(
     if owner is None:
         raise DomainError("The case has no allocated worker and your account has no staff record.")
     membership = TeamMembership.objects.filter(staff=owner, end_date__isnull=True).first()
+    # A practice alert (from a CP chair's or IRO's review) gives practice-alert actions.
+    source = (
+        ActionSource.PRACTICE_ALERT
+        if PracticeReview.objects.filter(alert=updated).exists()
+        else ActionSource.ESCALATION
+    )
     for title in titles:
         action_create(
             title=title,
             owner=owner,
             due_date=updated.deadline_on,
-            source=ActionSource.ESCALATION,
+            source=source,
             created_by=by,
             reference=updated,
             child=updated.child,

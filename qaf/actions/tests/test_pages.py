@@ -171,3 +171,31 @@ def test_plan_page_adds_actions_and_needs_leaders(council, client_for):
         "Audit supervision quality"
     ]
     assert client_for(Role.PRACTITIONER).get(f"/actions/plans/{plan.pk}/").status_code == 404
+
+
+def test_plan_action_closes_only_after_the_effectiveness_check(council, client_for):
+    plan = ActionPlanFactory()
+    action = ActionFactory(owner=council.users[Role.PRACTITIONER].staff, plan=plan)
+    owner, qa = client_for(Role.PRACTITIONER), client_for(Role.QA_OFFICER)
+    page = soup(owner.post(f"/actions/{action.pk}/", {"status": "done", "evidence": "Done"}))
+    assert error_links(page) == [
+        (
+            "#form-errors",
+            "This is a plan action: record an effectiveness check before it is closed.",
+        )
+    ]
+    links = [
+        a.get_text(strip=True) for a in soup(qa.get(f"/actions/{action.pk}/")).select("main a")
+    ]
+    assert "Record an effectiveness check" in links
+    page = soup(qa.post(f"/actions/{action.pk}/effectiveness/", {"note": ""}))
+    assert error_links(page) == [
+        ("#id_note", "Describe how you checked the action made a difference")
+    ]
+    qa.post(f"/actions/{action.pk}/effectiveness/", {"note": "Re-audit found it embedded"})
+    assert (
+        owner.post(f"/actions/{action.pk}/", {"status": "done", "evidence": "Done"}).status_code
+        == 302
+    )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.DONE

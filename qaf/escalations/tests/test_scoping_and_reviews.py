@@ -216,3 +216,23 @@ def test_midway_review_needs_a_plan_and_practitioners_cannot_record(council):
             PracticeGrade.GOOD,
             ReviewKind.CP_CONFERENCE,
         )
+
+
+def test_actions_agreed_on_a_practice_alert_are_practice_alert_actions(
+    council, django_capture_on_commit_callbacks
+):
+    from qaf.actions.models import Action, ActionSource
+
+    review = record(
+        council, Role.IRO, council.cic_child, PracticeGrade.INADEQUATE, ReviewKind.CIC_REVIEW
+    )
+    # the child in care's district (South) has no service manager in the fixture: give it one
+    district = council.other_area_team.district
+    district.service_manager = council.users[Role.SERVICE_MANAGER].staff
+    district.save()
+    sm = council.users[Role.SERVICE_MANAGER]
+    alert = escalation_transition(escalation=review.alert, action="acknowledge", by=sm)
+    escalation_agree_actions(
+        escalation=alert, by=sm, discussion="d", actions=["Review contact plan"]
+    )
+    assert list(Action.objects.values_list("source", flat=True)) == [ActionSource.PRACTICE_ALERT]

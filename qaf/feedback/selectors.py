@@ -1,0 +1,254 @@
+"""Reads for feedback. Every read of responses goes through a scope: out of scope is None (404).
+
+Who sees which responses:
+- the QA unit and the director: every response;
+- everyone else who sees children: responses to requests they made, and responses linked
+  (with consent) to a child in their scope. Anonymous open-link responses are the QA unit's.
+Partner auditors and elected members see none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from qaf.accounts.models import Role
+from qaf.cases.selectors import child_list_visible
+from qaf.common import clock
+from qaf.tools.definition import ToolDefinition
+
+from .models import (
+    Audience,
+    ComplaintEntry,
+    FeedbackKind,
+    FeedbackRequest,
+    FeedbackResponse,
+    OpenLink,
+    SafetyAlert,
+)
+
+
+def sees_all_feedback(user: Any) -> bool:
+    return user.role in {Role.QA_OFFICER, Role.DIRECTOR}
+
+
+def response_list_visible(*, user: Any) -> QuerySet[FeedbackResponse]:
+    responses = FeedbackResponse.objects.select_related(
+        "team", "service", "child", "request", "open_link", "tool_version__tool", "entered_by"
+    )
+    if not getattr(user, "is_authenticated", False) or not user.sees_children:
+        return responses.none()
+    if sees_all_feedback(user):
+        return responses
+    children = child_list_visible(user=user)
+    return responses.filter(
+        Q(request__created_by=user)
+        | Q(entered_by=user)
+        | Q(child__isnull=False, child__in=children.values("pk"))
+    )
+
+
+def response_get_visible(*, user: Any, pk: int) -> FeedbackResponse | None:
+    return response_list_visible(user=user).filter(pk=pk).first()
+
+
+def request_list_visible(*, user: Any) -> QuerySet[FeedbackRequest]:
+    requests = FeedbackRequest.objects.select_related("child", "team", "created_by").annotate(
+        answered=Exists(FeedbackResponse.objects.filter(request=OuterRef("pk")))
+    )
+    if not getattr(user, "is_authenticated", False) or not user.sees_children:
+        return requests.none()
+    if sees_all_feedback(user):
+        return requests
+    return requests.filter(created_by=user)
+
+
+def request_get_visible(*, user: Any, pk: int) -> FeedbackRequest | None:
+    return request_list_visible(user=user).filter(pk=pk).first()
+
+
+def request_status(request: FeedbackRequest, now: dt.datetime | None = None) -> str:
+    if request.used_at is not None:
+        return "Answered"
+    if request.expires_at <= (now or clock.now()):
+        return "Expired"
+    return "Waiting for an answer"
+
+
+def open_link_list_visible(*, user: Any) -> QuerySet[OpenLink]:
+    links = OpenLink.objects.select_related("team", "created_by").annotate(
+        response_count=Count("responses")
+    )
+    if not getattr(user, "is_authenticated", False):
+        return links.none()
+    if user.role == Role.QA_OFFICER:
+        return links
+    if user.role in {Role.TEAM_MANAGER, Role.SERVICE_MANAGER}:
+        return links.filter(created_by=user)
+    return links.none()
+
+
+def open_link_get_visible(*, user: Any, pk: int) -> OpenLink | None:
+    return open_link_list_visible(user=user).filter(pk=pk).first()
+
+
+def safety_alert_list() -> QuerySet[SafetyAlert]:
+    return SafetyAlert.objects.select_related(
+        "response__open_link", "response__team", "escalation", "acknowledged_by"
+    )
+
+
+def safety_alert_get(*, pk: int) -> SafetyAlert | None:
+    return safety_alert_list().filter(pk=pk).first()
+
+
+def complaint_list() -> QuerySet[ComplaintEntry]:
+    return ComplaintEntry.objects.select_related("service", "team", "recorded_by")
+
+
+def complaint_get(*, pk: int) -> ComplaintEntry | None:
+    return complaint_list().filter(pk=pk).first()
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis (the QA unit)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisFilter:
+    audience: str = ""
+    service_id: int | None = None
+    team_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
+
+
+def _filtered_responses(f: AnalysisFilter) -> QuerySet[FeedbackResponse]:
+    qs = FeedbackResponse.objects.select_related("team", "service", "tool_version__tool")
+    if f.audience:
+        qs = qs.filter(audience=f.audience)
+    if f.service_id:
+        qs = qs.filter(service_id=f.service_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.date_from:
+        qs = qs.filter(submitted_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(submitted_at__date__lte=f.date_to)
+    return qs
+
+
+def _requests(f: AnalysisFilter) -> QuerySet[FeedbackRequest]:
+    qs = FeedbackRequest.objects.all()
+    if f.audience:
+        qs = qs.filter(audience=f.audience)
+    if f.service_id:
+        qs = qs.filter(service_id=f.service_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.date_from:
+        qs = qs.filter(created_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(created_at__date__lte=f.date_to)
+    return qs
+
+
+@dataclass
+class Comment:
+    response: FeedbackResponse
+    question: str
+    text: str
+
+
+def _text_answers(response: FeedbackResponse, definition: ToolDefinition) -> list[Comment]:
+    out = []
+    for q in definition.questions():
+        value = response.answers.get(q.key)
+        if q.type in ("own_words", "long_text", "short_text") and isinstance(value, str) and value:
+            out.append(Comment(response, q.label, value))
+    return out
+
+
+def feedback_analysis(*, f: AnalysisFilter) -> dict[str, Any]:
+    """Response rates by audience, mean ratings per scale question, comments (filtered)."""
+    requests = _requests(f)
+    sent = dict(
+        requests.values_list("audience").annotate(n=Count("pk")).values_list("audience", "n")
+    )
+    answered = dict(
+        requests.filter(used_at__isnull=False)
+        .values_list("audience")
+        .annotate(n=Count("pk"))
+        .values_list("audience", "n")
+    )
+    responses = list(_filtered_responses(f))
+    by_audience: dict[str, int] = defaultdict(int)
+    open_link_counts: dict[str, int] = defaultdict(int)
+    ratings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    labels: dict[tuple[str, str], str] = {}
+    comments: list[Comment] = []
+    needle = f.text.casefold()
+    for r in responses:
+        by_audience[r.audience] += 1
+        if r.open_link_id:
+            open_link_counts[r.audience] += 1
+        definition = r.tool_version.definition
+        for q in definition.questions():
+            value = r.answers.get(q.key)
+            if q.type == "scale" and isinstance(value, int):
+                top = max(p.value for p in q.points)
+                key = (r.audience, q.key)
+                ratings[key].append(value)
+                labels[key] = f"{q.label} (1 to {top})"
+        for c in _text_answers(r, definition):
+            if not needle or needle in c.text.casefold():
+                comments.append(c)
+    rates = []
+    for audience in Audience:
+        s, a = sent.get(audience.value, 0), answered.get(audience.value, 0)
+        if s or by_audience.get(audience.value):
+            rates.append(
+                {
+                    "audience": audience.label,
+                    "sent": s,
+                    "answered": a,
+                    "rate": f"{round(100 * a / s)}%" if s else "No requests",
+                    "open_link": open_link_counts.get(audience.value, 0),
+                    "total": by_audience.get(audience.value, 0),
+                }
+            )
+    rating_rows = [
+        {
+            "audience": Audience(audience).label,
+            "question": labels[(audience, key)],
+            "count": len(values),
+            "mean": f"{sum(values) / len(values):.1f}",
+        }
+        for (audience, key), values in sorted(ratings.items())
+    ]
+    complaints = complaint_list()
+    if f.service_id:
+        complaints = complaints.filter(service_id=f.service_id)
+    if f.team_id:
+        complaints = complaints.filter(team_id=f.team_id)
+    if f.date_from:
+        complaints = complaints.filter(received_on__gte=f.date_from)
+    if f.date_to:
+        complaints = complaints.filter(received_on__lte=f.date_to)
+    complaint_counts = {
+        "complaints": complaints.filter(kind=FeedbackKind.COMPLAINT).count(),
+        "compliments": complaints.filter(kind=FeedbackKind.COMPLIMENT).count(),
+    }
+    return {
+        "rates": rates,
+        "ratings": rating_rows,
+        "comments": comments,
+        "responses": responses,
+        "complaint_counts": complaint_counts,
+    }
