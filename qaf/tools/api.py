@@ -194,7 +194,7 @@ def get_form_response(request: HttpRequest, response_id: int) -> Any:
     return _response_out(_response(request, response_id))
 
 
-@router.put("/responses/{response_id}/sections/{section_key}", response=SectionSavedOut)
+@router.post("/responses/{response_id}/sections/{section_key}", response=SectionSavedOut)
 def save_form_response_section(
     request: HttpRequest, response_id: int, section_key: str, payload: SectionIn
 ) -> Any:

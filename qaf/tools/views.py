@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -286,11 +286,13 @@ def retire(request: HttpRequest, key: str, version: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def try_tool(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    """A practice form, authored by the QA officer, to test a draft or published version."""
+    """A practice form, authored by the QA officer, to test a draft or published version.
+    POST only (outside the QA unit the page does not exist: 404 before 405)."""
     _qa_only(request)
     tv = _version_or_404(key, version)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         response = services.form_response_start(tool_version=tv, author=request.user)
     except DomainError as e:
@@ -419,13 +421,26 @@ def section_page(
     complete = request.POST.get("action") != "draft"
     grade, reason = form.grade_data()
     expected = form.posted_row_version()
+    if expected is None:  # not posted by this page: save nothing
+        form.add_error(None, "Your answers were not saved: the page was incomplete. Save again.")
+        return render_section(
+            request,
+            response,
+            section_key,
+            editable=True,
+            action_url=action_url,
+            autosave_url=autosave_url,
+            facts=facts,
+            back_url=done_url,
+            form=form,
+        )
     try:
         result = services.form_response_save_section(
             response=response,
             section_key=section_key,
             data=form.answer_data(),
             by=request.user,
-            expected_version=expected if expected is not None else -1,
+            expected_version=expected,
             grade=grade,
             grade_reason=reason,
             complete=complete and not form.errors,
@@ -580,13 +595,16 @@ def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     grade, reason = form.grade_data()
     expected = form.posted_row_version()
     context: dict[str, Any] = {"conflict": False, "errors": [], "row_version": None}
+    if expected is None:
+        context["incomplete"] = True
+        return render(request, "tools/_autosave_status.html", context)
     try:
         result = services.form_response_save_section(
             response=response,
             section_key=section_key,
             data=form.answer_data(),
             by=request.user,
-            expected_version=expected if expected is not None else -1,
+            expected_version=expected,
             grade=grade,
             grade_reason=reason,
         )
