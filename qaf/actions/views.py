@@ -130,15 +130,16 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     if action.log_reference:
         summary.insert(0, ("Action log", f"{action.meeting}, action {action.log_reference}"))
-    if action.child_id:
+    if action.child is not None:
         summary.append(("Child", action.child.council_child_id))
-    if action.plan_id:
+    if action.plan is not None:
         summary.append(("Plan", action.plan.title))
         summary.append(("Effectiveness check", action.effectiveness_note or "Not yet checked"))
+    plan = action.plan
     can_check = (
-        action.plan_id is not None
+        plan is not None
         and action.is_open
-        and (user.is_qa_unit or (user.staff is not None and action.plan.owner_id == user.staff.pk))
+        and (user.is_qa_unit or (user.staff is not None and plan.owner_id == user.staff.pk))
         and not (user.staff is not None and action.owner_id == user.staff.pk)
     )
     return render(
@@ -222,7 +223,7 @@ def supervision(request: HttpRequest, staff_id: int | None = None) -> HttpRespon
     rows = [
         [
             a.title,
-            a.child.council_child_id if a.child_id else "",
+            a.child.council_child_id if a.child else "",
             a.get_source_display(),
             f"{a.due_date:%-d %B %Y}",
             _status(a),
@@ -480,7 +481,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             a.log_reference,
             {"text": a.title, "href": reverse("actions:detail", args=[a.pk])},
             a.owner.full_name,
-            f"{a.meeting.date:%-d %B %Y}",
+            f"{a.meeting.date:%-d %B %Y}" if a.meeting else "",
             f"{a.due_date:%-d %B %Y}",
             _status(a),
         ]

@@ -8,6 +8,7 @@ Emails go out through ``notification_send`` (after commit).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +51,10 @@ from .models import (
 from .selectors import closure_days, qa_copy_list
 from .transitions import AUTHORISERS, BEFORE_SIGN_OFF, TRANSITIONS, transition_for
 
-WORKING_DAYS_TO_SIGN_OFF = {EscalationKind.SAFEGUARDING: 1, EscalationKind.PRACTICE: 5}
+WORKING_DAYS_TO_SIGN_OFF: dict[str, int] = {
+    EscalationKind.SAFEGUARDING: 1,
+    EscalationKind.PRACTICE: 5,
+}
 LONDON = ZoneInfo("Europe/London")
 MAX_REASON = 5000
 
@@ -81,7 +85,7 @@ def escalation_deadline(
 # Recipients and emails
 
 
-def _emails(people: list[Staff | None]) -> list[str]:
+def _emails(people: Sequence[Staff | None]) -> list[str]:
     return [p.email for p in people if p is not None and p.email]
 
 
@@ -618,7 +622,7 @@ def closure_day_remove(*, closure: ClosureDay, by: Any) -> None:
 
 # Practice reviews (CP chair and IRO quality assurance)
 
-REVIEW_KINDS_FOR_ROLE = {
+REVIEW_KINDS_FOR_ROLE: dict[str, set[str]] = {
     Role.CP_CHAIR: {ReviewKind.CP_CONFERENCE, ReviewKind.MIDWAY_REVIEW},
     Role.IRO: {ReviewKind.CIC_REVIEW, ReviewKind.MIDWAY_REVIEW},
     Role.QA_OFFICER: set(ReviewKind.values),
