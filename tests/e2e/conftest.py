@@ -21,6 +21,9 @@ from qaf.demo.services import demo_council_generate
 # refuse the ORM calls the fixtures make alongside it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+# expect() waits up to 10 s (Playwright's default is 5 s) so a busy machine does not fail a test.
+expect.set_options(timeout=10_000)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -74,7 +77,8 @@ def site(live_server: Any) -> DemoSite:
 
 def _new_context(browser: Browser, **kwargs: Any) -> BrowserContext:
     context = browser.new_context(locale="en-GB", **kwargs)
-    context.set_default_timeout(10_000)
+    # Generous: the suite also runs on busy CI machines; a pass is usually well under 1 s.
+    context.set_default_timeout(15_000)
     return context
 
 
@@ -120,7 +124,10 @@ def enrolment_key(page: Page) -> bytes:
 
 def sign_in(page: Page, site: DemoSite, username: str) -> None:
     """Sign in through the real form, enrolling the authenticator app on this first sign-in."""
-    page.goto(site.at("/accounts/sign-in/"))
+    response = page.goto(site.at("/accounts/sign-in/"))
+    assert response is not None and response.status == 200, (
+        f"the sign-in page answered {response and response.status}: {page.inner_text('body')[:500]}"
+    )
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(site.password)
     page.get_by_role("button", name="Sign in").click()

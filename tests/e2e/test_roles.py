@@ -1,5 +1,6 @@
-"""Each of the nine demo roles signs in through the real form and sees an accessible home page
-(no axe violations, and it reflows at 320 px), then every page its navigation offers."""
+"""Each of the nine demo roles signs in through the real form and sees its home page, then the
+children list, a child, the teams list and the account page: no axe violations on any, and the
+home, children, child and teams pages reflow at 320 px."""
 
 import re
 
@@ -38,16 +39,19 @@ def test_role_signs_in_and_every_page_passes_axe(page: Page, site: DemoSite, use
         nav_link(page, "Children").click()
         expect(page.locator("h1")).to_have_text("Children")
         assert_no_axe_violations(page)
+        assert_reflows_at_320_px(page)
         page.locator("table tbody th a").first.click()
         expect(page.locator(".govuk-caption-l")).to_have_text(
             re.compile(r"Council child ID NC\d{6}")
         )
         assert_no_axe_violations(page)
+        assert_reflows_at_320_px(page)
 
     if nav_link(page, "Teams").count():
         nav_link(page, "Teams").click()
         expect(page.locator("h1")).to_have_text("Teams")
         assert_no_axe_violations(page)
+        assert_reflows_at_320_px(page)
         pages_seen.append(page.content())
 
     nav_link(page, "Your account").click()

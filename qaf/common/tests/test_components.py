@@ -496,3 +496,13 @@ def test_whole_form_renders_non_field_errors_then_fields_then_hidden_fields() ->
     assert_escaped(html)
     groups = soup.select("div.govuk-form-group")
     assert groups[0] is errors and len(groups) == 3
+
+
+def test_wide_table_scrolls_inside_a_named_focusable_region() -> None:
+    soup = render("table.html", caption="Teams", head=["A"], rows=[["x"]], wide=True)
+    region = one(soup, "div.qaf-table-scroll")
+    assert (region["role"], region["aria-label"], region["tabindex"]) == ("region", "Teams", "0")
+    assert one(region, "table.govuk-table") is not None
+    labelled = render("table.html", head=["A"], rows=[["x"]], wide=True, label="Import history")
+    assert one(labelled, "div.qaf-table-scroll")["aria-label"] == "Import history"
+    assert render("table.html", head=["A"], rows=[["x"]]).select("div.qaf-table-scroll") == []
