@@ -1,17 +1,19 @@
-"""Scoped reads for the scorecard: case events in the viewer's part of the council."""
+"""Scoped reads for the scorecard: what the viewer may see, narrowed to a part of the council."""
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from qaf.accounts.models import Role
 from qaf.cases.models import CaseEvent, Involvement
-from qaf.organisation.models import Team
+from qaf.common import clock
+from qaf.organisation.models import Area, District, Staff, Team, TeamMembership
 from qaf.organisation.selectors import ScopeKind, scope_for
 
-from .kpis import KPIS, Kpi, Result, rag
+from .kpis import Kpi, KpiInput, Result, kpi_list, rag
+from .models import Benchmark, Comparator
 
 
 @dataclass(frozen=True)
@@ -21,51 +23,162 @@ class ScorecardRow:
     target: float | None
     rag: str
     trend: list[tuple[str, float | None]]
+    england: Benchmark | None = None
+    neighbours: Benchmark | None = None
 
     @property
     def tag_colour(self) -> str:
         return {"amber": "orange"}.get(self.rag, self.rag)
 
 
-def scorecard_events(
-    *, user: Any, team_ids: frozenset[int] | None = None
-) -> QuerySet[CaseEvent] | None:
-    """Events the viewer's scorecard covers; None when the viewer has no scorecard (404).
+@dataclass(frozen=True)
+class ScopeChoice:
+    value: str  # "", "area-3", "district-5", "team-7", "worker-9"
+    label: str
+    level: str  # county, area, district, team, worker
 
-    An elected member sees county-level aggregates only (no narrowing by team or worker)."""
+
+def _base(user: Any) -> tuple[QuerySet[CaseEvent], QuerySet[Involvement], dict[str, Any]] | None:
+    """Events and involvements the viewer's scorecard covers; None means no scorecard (404).
+
+    Elected members see county-level aggregates only."""
     if user.role == Role.PARTNER_AUDITOR:
         return None
-    events = CaseEvent.objects.all()
+    events, involvements = CaseEvent.objects.all(), Involvement.objects.all()
     if user.role == Role.ELECTED_MEMBER:
-        return events
+        return events, involvements, {}
     scope = scope_for(user=user)
     if scope.kind == ScopeKind.EVERYTHING:
-        pass
-    elif scope.kind == ScopeKind.TEAMS:
-        events = events.filter(team_id__in=scope.team_ids)
-    elif scope.kind == ScopeKind.OWN_CASELOAD:
-        events = events.filter(worker_id=scope.staff_id)
-    elif scope.kind == ScopeKind.REVIEWED_CASES:
-        reviewed = Involvement.objects.filter(independent_reviewer_id=scope.staff_id)
-        events = events.filter(child__in=reviewed.values("child"))
-    else:
-        return None
-    if team_ids is not None:
-        events = events.filter(team_id__in=team_ids)
-    return events
-
-
-def scorecard_team_choices(*, user: Any) -> QuerySet[Team]:
-    """Teams the viewer may narrow the scorecard to (none for elected members)."""
-    scope = scope_for(user=user)
-    teams = Team.objects.select_related("district__area").order_by("name")
-    if user.role == Role.ELECTED_MEMBER:
-        return teams.none()
-    if scope.kind == ScopeKind.EVERYTHING:
-        return teams
+        return events, involvements, {}
     if scope.kind == ScopeKind.TEAMS:
-        return teams.filter(pk__in=scope.team_ids)
-    return teams.none()
+        return (
+            events.filter(team_id__in=scope.team_ids),
+            involvements.filter(team_id__in=scope.team_ids),
+            {"team_ids": scope.team_ids},
+        )
+    if scope.kind == ScopeKind.OWN_CASELOAD:
+        return (
+            events.filter(worker_id=scope.staff_id),
+            involvements.filter(allocated_worker_id=scope.staff_id),
+            {"staff_id": scope.staff_id},
+        )
+    if scope.kind == ScopeKind.REVIEWED_CASES:
+        reviewed = involvements.filter(independent_reviewer_id=scope.staff_id)
+        return (
+            events.filter(child__in=reviewed.values("child")),
+            reviewed,
+            {"reviewer_id": scope.staff_id},
+        )
+    return None
+
+
+def _visible_team_ids(user: Any) -> frozenset[int] | None:
+    """Teams the viewer may narrow to; None means every team."""
+    scope = scope_for(user=user)
+    if user.role == Role.ELECTED_MEMBER:
+        return frozenset()
+    if scope.kind == ScopeKind.EVERYTHING:
+        return None
+    if scope.kind == ScopeKind.TEAMS:
+        return scope.team_ids
+    return frozenset()
+
+
+def scorecard_scope_choices(*, user: Any) -> list[ScopeChoice]:
+    """County (or everything the viewer sees), then the areas, districts and teams wholly in
+    the viewer's scope, then the workers of those teams. Empty for elected members and
+    anyone who cannot narrow (practitioners, CP chairs, IROs)."""
+    visible = _visible_team_ids(user)
+    if visible is not None and not visible:
+        return []
+    teams = Team.objects.select_related("district__area").order_by("name")
+    if visible is not None:
+        teams = teams.filter(pk__in=visible)
+    team_list = list(teams)
+    team_ids = {t.pk for t in team_list}
+    all_by_district: dict[int, set[int]] = {}
+    for pk, district_id in Team.objects.values_list("pk", "district_id"):
+        all_by_district.setdefault(district_id, set()).add(pk)
+    districts = [
+        d
+        for d in District.objects.select_related("area").order_by("name")
+        if all_by_district.get(d.pk) and all_by_district[d.pk] <= team_ids
+    ]
+    district_ids = {d.pk for d in districts}
+    areas = [
+        a
+        for a in Area.objects.order_by("name").prefetch_related("districts")
+        if (ids := {d.pk for d in a.districts.all() if all_by_district.get(d.pk)})
+        and ids <= district_ids
+    ]
+    today = clock.today()
+    workers = (
+        Staff.objects.filter(
+            pk__in=TeamMembership.objects.filter(team_id__in=team_ids, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .values("staff")
+        )
+        .order_by("family_name", "given_name")
+        .only("pk", "given_name", "family_name")
+    )
+    everything = "The county" if visible is None else "All teams you can see"
+    return (
+        [ScopeChoice("", everything, "county")]
+        + [ScopeChoice(f"area-{a.pk}", a.name, "area") for a in areas]
+        + [ScopeChoice(f"district-{d.pk}", d.name, "district") for d in districts]
+        + [ScopeChoice(f"team-{t.pk}", t.name, "team") for t in team_list]
+        + [ScopeChoice(f"worker-{w.pk}", f"{w.given_name} {w.family_name}", "worker") for w in workers]
+    )  # fmt: skip
+
+
+def scorecard_input(
+    *, user: Any, choice: str, windows: tuple[tuple[dt.date, dt.date], ...]
+) -> tuple[KpiInput, ScopeChoice] | None:
+    """The KPI input for the viewer narrowed to `choice`; None when either is not allowed
+    (the caller answers 404: a choice outside the viewer's scope looks like no choice)."""
+    base = _base(user)
+    if base is None:
+        return None
+    events, involvements, narrowing = base
+    if not choice:
+        label = "Your scope" if narrowing else "The county"
+        return KpiInput(events, involvements, windows, **narrowing), ScopeChoice(
+            "", label, "county"
+        )
+    allowed = {c.value: c for c in scorecard_scope_choices(user=user)}
+    picked = allowed.get(choice)
+    if picked is None:
+        return None
+    kind, _, pk_text = choice.partition("-")
+    pk = int(pk_text)
+    if kind == "worker":
+        return (
+            KpiInput(
+                events.filter(worker_id=pk),
+                involvements.filter(allocated_worker_id=pk),
+                windows,
+                team_ids=narrowing.get("team_ids"),
+                staff_id=pk,
+            ),
+            picked,
+        )
+    teams = Team.objects.all()
+    if kind == "area":
+        teams = teams.filter(district__area_id=pk)
+    elif kind == "district":
+        teams = teams.filter(district_id=pk)
+    else:
+        teams = teams.filter(pk=pk)
+    ids = frozenset(teams.values_list("pk", flat=True))
+    return (
+        KpiInput(
+            events.filter(team_id__in=ids),
+            involvements.filter(team_id__in=ids),
+            windows,
+            team_ids=ids,
+        ),
+        picked,
+    )
 
 
 def _month_start(day: dt.date, back: int) -> dt.date:
@@ -73,26 +186,72 @@ def _month_start(day: dt.date, back: int) -> dt.date:
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def _month_end(first: dt.date) -> dt.date:
-    nxt = _month_start(first, -1)
-    return nxt - dt.timedelta(days=1)
+def trend_windows(*, end: dt.date, months: int = 12) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months of the trend, oldest first; the last one ends at `end`."""
+    windows = []
+    for back in range(months - 1, -1, -1):
+        first = _month_start(end, back)
+        last = _month_start(end, back - 1) - dt.timedelta(days=1)
+        windows.append((first, min(last, end)))
+    return windows
+
+
+def benchmark_latest() -> dict[tuple[str, str], Benchmark]:
+    """The latest figure per KPI and comparator (periods sort as text: 2024 < 2024-25 < 2025)."""
+    latest: dict[tuple[str, str], Benchmark] = {}
+    for benchmark in Benchmark.objects.order_by("kpi_key", "comparator", "period"):
+        latest[(benchmark.kpi_key, benchmark.comparator)] = benchmark
+    return latest
+
+
+def benchmark_list() -> QuerySet[Benchmark]:
+    return Benchmark.objects.all()
 
 
 def scorecard_rows(
     *,
-    events: QuerySet[CaseEvent],
-    start: dt.date,
-    end: dt.date,
+    inp: KpiInput,
     targets: dict[str, float],
-    months: int = 12,
 ) -> list[ScorecardRow]:
+    """Every registered KPI: inp.windows[0] is the period, the rest the monthly trend."""
+    benchmarks = benchmark_latest()
     rows = []
-    for kpi in KPIS:
-        result = kpi.compute(events, start, end)
+    for kpi in kpi_list():
+        results = kpi.compute(inp)
+        result, trend = results[0], results[1:]
         target = targets.get(kpi.key, kpi.default_target)
-        trend = []
-        for back in range(months - 1, -1, -1):
-            first = _month_start(end, back)
-            trend.append((f"{first:%Y-%m}", kpi.compute(events, first, _month_end(first)).value))
-        rows.append(ScorecardRow(kpi, result, target, rag(kpi, result.value, target), trend))
+        rows.append(
+            ScorecardRow(
+                kpi,
+                result,
+                target,
+                rag(kpi, result.value, target),
+                [(f"{w[0]:%Y-%m}", r.value) for w, r in zip(inp.windows[1:], trend, strict=True)],
+                benchmarks.get((kpi.key, Comparator.ENGLAND)),
+                benchmarks.get((kpi.key, Comparator.STATISTICAL_NEIGHBOURS)),
+            )
+        )
     return rows
+
+
+def scorecard_caseload_by_team(*, inp: KpiInput, day: dt.date) -> list[dict[str, Any]]:
+    """Open involvements per team at `day`, with allocated workers and the average caseload."""
+    rows = (
+        inp.involvements.filter(start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .order_by()
+        .values("team__name")
+        .annotate(
+            cases=Count("pk"),
+            allocated=Count("pk", filter=Q(allocated_worker__isnull=False)),
+            workers=Count("allocated_worker", distinct=True),
+        )
+        .order_by("team__name")
+    )
+    return [
+        {
+            **row,
+            "average": round(row["allocated"] / row["workers"], 1) if row["workers"] else None,
+        }
+        for row in rows
+    ]

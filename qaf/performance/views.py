@@ -12,11 +12,19 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
+from qaf.accounts.models import Role
 from qaf.common import clock
 from qaf.common.exports import spreadsheet_safe
 
-from .charts import svg_data_uri, trend_spec
-from .selectors import ScorecardRow, scorecard_events, scorecard_rows, scorecard_team_choices
+from .charts import svg_data_uris, trend_spec
+from .selectors import (
+    ScorecardRow,
+    scorecard_caseload_by_team,
+    scorecard_input,
+    scorecard_rows,
+    scorecard_scope_choices,
+    trend_windows,
+)
 
 
 def _parse_day(text: str | None) -> dt.date | None:
@@ -28,47 +36,63 @@ def _parse_day(text: str | None) -> dt.date | None:
 
 def _scorecard(request: HttpRequest) -> tuple[list[ScorecardRow], dict[str, Any]]:
     user: Any = request.user
-    teams = scorecard_team_choices(user=user)
-    team = None
-    team_id = request.GET.get("team", "")
-    if team_id.isdigit():
-        team = teams.filter(pk=int(team_id)).first()
-        if team is None:
-            raise Http404
-    events = scorecard_events(user=user, team_ids=frozenset({team.pk}) if team else None)
-    if events is None:
-        raise Http404
     end = _parse_day(request.GET.get("to")) or clock.today()
     start = _parse_day(request.GET.get("from")) or end.replace(day=1, year=end.year - 1)
     if start > end:
         start, end = end, start
+    windows = ((start, end), *trend_windows(end=end))
+    choice = request.GET.get("scope", "")
+    found = scorecard_input(user=user, choice=choice, windows=windows)
+    if found is None:
+        raise Http404
+    inp, picked = found
     targets = getattr(settings, "QAF_KPI_TARGETS", {})
-    rows = scorecard_rows(events=events, start=start, end=end, targets=targets)
-    return rows, {"start": start, "end": end, "team": team, "teams": teams}
+    rows = scorecard_rows(inp=inp, targets=targets)
+    return rows, {
+        "start": start,
+        "end": end,
+        "scope": picked,
+        "choices": scorecard_scope_choices(user=user),
+        "inp": inp,
+    }
 
 
 @login_required
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     rows, context = _scorecard(request)
-    cards = [
-        {
-            "row": row,
-            "chart": svg_data_uri(
-                trend_spec(
-                    title=row.kpi.title, unit=row.kpi.unit, points=row.trend, target=row.target
-                )
-            ),
-        }
-        for row in rows
-    ]
+    charts = svg_data_uris(
+        [
+            trend_spec(
+                title=row.kpi.title,
+                unit=row.kpi.unit,
+                points=row.trend,
+                target=row.target,
+                england=row.england.value if row.england else None,
+                neighbours=row.neighbours.value if row.neighbours else None,
+            )
+            for row in rows
+        ]
+    )
+    cards = [{"row": row, "chart": chart} for row, chart in zip(rows, charts, strict=True)]
+    user: Any = request.user
+    caseload = (
+        []
+        if user.role == Role.ELECTED_MEMBER
+        else scorecard_caseload_by_team(inp=context["inp"], day=context["end"])
+    )
     query = request.GET.urlencode()
+    levels = ("county", "area", "district", "team", "worker")
+    groups = [(level, [c for c in context["choices"] if c.level == level]) for level in levels]
     return render(
-        request, "performance/scorecard.html", {**context, "cards": cards, "query": query}
+        request,
+        "performance/scorecard.html",
+        {**context, "cards": cards, "query": query, "groups": groups, "caseload": caseload},
     )
 
 
-HEAD = ["KPI", "Unit", "Value", "Numerator", "Denominator", "Target", "RAG"]
+HEAD = ["KPI", "Unit", "Value", "Numerator", "Denominator", "Target", "RAG", "England",
+        "Statistical neighbours"]  # fmt: skip
 
 
 def _table(rows: list[ScorecardRow]) -> list[list[Any]]:
@@ -77,7 +101,9 @@ def _table(rows: list[ScorecardRow]) -> list[list[Any]]:
     for row in rows:
         table.append(
             [row.kpi.title, row.kpi.unit, row.result.value, row.result.numerator,
-             row.result.denominator, row.target, row.rag]
+             row.result.denominator, row.target, row.rag,
+             row.england.value if row.england else None,
+             row.neighbours.value if row.neighbours else None]
             + [value for _, value in row.trend]
         )  # fmt: skip
     return [[spreadsheet_safe(cell) for cell in line] for line in table]
