@@ -9,6 +9,7 @@ import re
 from base64 import b32decode
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,10 +48,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check_built_assets() -> None:
+    """The live server serves static/ as built by frontend/build.mjs: test the current build."""
+    css = ROOT / "static" / "css" / "qaf.css"
+    if not css.exists():
+        pytest.fail("static/css/qaf.css is missing: run `make install` to build the assets")
+    sources = [*(ROOT / "frontend" / "src").iterdir(), ROOT / "frontend" / "build.mjs"]
+    newest = max(sources, key=lambda path: path.stat().st_mtime)
+    if newest.stat().st_mtime > css.stat().st_mtime:
+        pytest.fail(f"{newest.name} is newer than static/: run `cd frontend && node build.mjs`")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (never `playwright install`)")
+    _check_built_assets()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
