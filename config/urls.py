@@ -13,6 +13,8 @@ urlpatterns = [
     path("escalations/", include("qaf.escalations.urls")),
     path("actions/", include("qaf.actions.urls")),
     path("performance/", include("qaf.performance.urls")),
+    path("feedback/", include("qaf.feedback.urls")),
+    path("f/", include("qaf.feedback.public_urls")),
     path("audits/", include("qaf.audits.urls")),
     path("tools/", include("qaf.tools.urls")),
     path("forms/", include("qaf.tools.form_urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qaf.actions",
     "qaf.performance",
     "qaf.tools",
+    "qaf.feedback",
     "qaf.audits",
     "qaf.api",
     "qaf.web",
@@ -155,6 +156,12 @@ QAF_LOCKOUT_SECONDS = 15 * 60
 QAF_DEMO_MODE = env_bool("QAF_DEMO_MODE", False)
 QAF_DEMO_SKIP_SECOND_FACTOR = env_bool("QAF_DEMO_SKIP_SECOND_FACTOR", False)
 QAF_COUNCIL_NAME = env("QAF_COUNCIL_NAME", "Northmoor County Council")
+
+# Feedback (docs/feedback.md): where safety-trigger alerts go at once, the number a child or
+# family is given on screen, and the council's stage 1 complaint timescale in working days.
+QAF_DUTY_INBOX_EMAIL = env("QAF_DUTY_INBOX_EMAIL", "qa-duty@example.invalid")
+QAF_CHILDRENS_FRONT_DOOR_PHONE = env("QAF_CHILDRENS_FRONT_DOOR_PHONE", "01234 567 890")
+QAF_COMPLAINT_STAGE1_WORKING_DAYS = int(env("QAF_COMPLAINT_STAGE1_WORKING_DAYS", "10"))
 
 # Council single sign-on (Microsoft Entra ID or any OpenID Connect provider).
 QAF_OIDC_ENABLED = bool(env("OIDC_RP_CLIENT_ID"))

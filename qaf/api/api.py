@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from qaf.actions.api import router as actions_router
 from qaf.cases.api import router as cases_router
 from qaf.escalations.api import router as escalations_router
+from qaf.feedback.api import router as feedback_router
 from qaf.organisation.api import router as organisation_router
 from qaf.tools.api import router as tools_router
 
@@ -25,4 +26,5 @@ api.add_router("/organisation/", organisation_router)
 api.add_router("/children/", cases_router)
 api.add_router("/tools/", tools_router)
 api.add_router("/escalations/", escalations_router)
+api.add_router("/feedback/", feedback_router)
 api.add_router("/actions/", actions_router)

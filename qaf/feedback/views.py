@@ -95,8 +95,8 @@ def _child_by_id(user: Any, council_child_id: str) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@require_GET
 @allowed(_sees_feedback)
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     requests = selectors.request_list_visible(user=request.user)[:50]
@@ -128,8 +128,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_makes_requests)
+@require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
     teams = team_list_visible(user=request.user)
     form = RequestForm(request.POST or None, teams=teams)
@@ -172,8 +172,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/request_new.html", {"form": form})
 
 
-@require_GET
 @allowed(_sees_feedback)
+@require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     r = selectors.request_get_visible(user=request.user, pk=pk)
     if r is None:
@@ -202,8 +202,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-@require_GET
 @allowed(_publishes_links)
+@require_GET
 def open_link_list(request: HttpRequest) -> HttpResponse:
     rows = [
         [
@@ -222,8 +222,8 @@ def open_link_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_publishes_links)
+@require_http_methods(["GET", "POST"])
 def open_link_new(request: HttpRequest) -> HttpResponse:
     form = OpenLinkForm(request.POST or None, teams=team_list_visible(user=request.user))
     if request.method == "POST" and form.is_valid():
@@ -248,8 +248,8 @@ def _link_or_404(request: HttpRequest, pk: int) -> OpenLink:
     return link
 
 
-@require_GET
 @allowed(_publishes_links)
+@require_GET
 def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     link = _link_or_404(request, pk)
     url = services.public_url(link.token)
@@ -267,8 +267,8 @@ def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
 @allowed(_publishes_links)
+@require_GET
 def open_link_print(request: HttpRequest, pk: int) -> HttpResponse:
     link = _link_or_404(request, pk)
     if not link.is_open:
@@ -281,8 +281,8 @@ def open_link_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @allowed(_publishes_links)
+@require_POST
 def open_link_close(request: HttpRequest, pk: int) -> HttpResponse:
     link = _link_or_404(request, pk)
     try:
@@ -315,8 +315,8 @@ def _answer_rows(response: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@require_GET
 @allowed(_sees_feedback)
+@require_GET
 def response_list(request: HttpRequest) -> HttpResponse:
     responses = selectors.response_list_visible(user=request.user)[:200]
     rows = [
@@ -337,8 +337,8 @@ def response_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @allowed(_sees_feedback)
+@require_GET
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     r = selectors.response_get_visible(user=request.user, pk=pk)
     if r is None:
@@ -371,8 +371,8 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_sees_feedback)
+@require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest) -> HttpResponse:
     """Staff enter a telephone survey or transcribe a paper form. Step 1 (GET without audience)
     chooses who and how; step 2 shows the survey with the details."""
@@ -463,8 +463,8 @@ def _analysis_filter(request: HttpRequest) -> tuple[AnalysisFilterForm, selector
     return form, selectors.AnalysisFilter()
 
 
-@require_GET
 @allowed(_qa_unit)
+@require_GET
 def analysis(request: HttpRequest) -> HttpResponse:
     form, f = _analysis_filter(request)
     result = selectors.feedback_analysis(f=f)
@@ -504,8 +504,8 @@ EXPORT_HEAD = [
 ]
 
 
-@require_GET
 @allowed(_qa_unit)
+@require_GET
 def analysis_export(request: HttpRequest) -> HttpResponse:
     form, f = _analysis_filter(request)
     if form.is_bound and not form.is_valid():
@@ -545,8 +545,8 @@ def analysis_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
 @allowed(_qa_unit)
+@require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
     rows = [
         [
@@ -565,8 +565,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_qa_unit)
+@require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = selectors.safety_alert_get(pk=pk)
     if alert is None:
@@ -609,8 +609,8 @@ def _timescale(entry: Any) -> str:
     return "Yes" if within else "No"
 
 
-@require_GET
 @allowed(_qa_unit)
+@require_GET
 def complaint_list(request: HttpRequest) -> HttpResponse:
     rows = [
         [
@@ -646,8 +646,8 @@ def _apply_errors(form: ComplaintForm, e: services.SubmissionInvalid) -> None:
         form.add_error(key if key in form.fields else None, message)
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_qa_unit)
+@require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     form = _complaint_form(request)
     if request.method == "POST" and form.is_valid():
@@ -664,8 +664,8 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @allowed(_qa_unit)
+@require_http_methods(["GET", "POST"])
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     c = selectors.complaint_get(pk=pk)
     if c is None:
@@ -703,8 +703,8 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "feedback/complaint_form.html", {"form": form, "entry": c, "rows": rows})
 
 
-@require_GET
 @allowed(_qa_unit)
+@require_GET
 def complaint_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints-and-compliments.csv"'

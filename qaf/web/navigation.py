@@ -46,6 +46,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # Elected members see escalation figures only (the dashboard), never a child.
     NavEntry("Escalations", "escalations:dashboard", lambda user: user.role == Role.ELECTED_MEMBER),
     NavEntry("Your actions", "actions:mine", _sees_children),
+    NavEntry("Feedback", "feedback:home", _sees_children),
     NavEntry("Case data", "case_data:import_list", _qa_unit),
     NavEntry("Performance", "performance:scorecard", _sees_performance),
     NavEntry("Audit tools", "tools:list", _qa_unit),
