@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.scorecard, name="scorecard"),
     path("scorecard.csv", views.scorecard_csv, name="scorecard_csv"),
     path("scorecard.xlsx", views.scorecard_xlsx, name="scorecard_xlsx"),
+    path("benchmarks/", views.benchmarks, name="benchmarks"),
 ]

@@ -6,25 +6,30 @@ import io
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 
 from qaf.accounts.models import Role
 from qaf.common import clock
+from qaf.common.errors import ImportRefused
 from qaf.common.exports import spreadsheet_safe
 
 from .charts import svg_data_uris, trend_spec
+from .forms import BenchmarkImportForm
 from .selectors import (
     ScorecardRow,
+    benchmark_list,
     scorecard_caseload_by_team,
     scorecard_input,
     scorecard_rows,
     scorecard_scope_choices,
     trend_windows,
 )
+from .services import benchmark_import_csv
 
 
 def _parse_day(text: str | None) -> dt.date | None:
@@ -138,3 +143,29 @@ def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="scorecard-{context["end"]}.xlsx"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def benchmarks(request: HttpRequest) -> HttpResponse:
+    """The QA unit loads England and statistical-neighbour figures from a CSV file."""
+    if not getattr(request.user, "is_qa_unit", False):
+        raise Http404
+    if request.method == "POST":
+        form = BenchmarkImportForm(request.POST, request.FILES)
+    else:
+        form = BenchmarkImportForm()
+    if form.is_bound and form.is_valid():
+        try:
+            counts = benchmark_import_csv(data=form.cleaned_data["file"].read())
+        except ImportRefused as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(
+                request,
+                f"Benchmarks imported: {counts['created']} added, {counts['updated']} replaced",
+            )
+            return redirect("performance:benchmarks")
+    return render(
+        request, "performance/benchmarks.html", {"form": form, "benchmarks": benchmark_list()}
+    )
