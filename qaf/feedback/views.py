@@ -164,8 +164,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     "feedback/request_made.html",
                     {
                         "feedback_request": made.request,
-                        "url": made.url,
-                        "qr": qr_svg(made.url),
+                        "url": request.build_absolute_uri(made.url),
+                        "qr": qr_svg(request.build_absolute_uri(made.url)),
                         "emailed": bool(data["email"]),
                     },
                 )
@@ -252,7 +252,7 @@ def _link_or_404(request: HttpRequest, pk: int) -> OpenLink:
 @require_GET
 def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     link = _link_or_404(request, pk)
-    url = services.public_url(link.token)
+    url = request.build_absolute_uri(services.public_url(link.token))
     rows = [
         ("Published at", link.title),
         ("For", link.get_audience_display()),
@@ -273,7 +273,7 @@ def open_link_print(request: HttpRequest, pk: int) -> HttpResponse:
     link = _link_or_404(request, pk)
     if not link.is_open:
         raise Http404
-    url = services.public_url(link.token)
+    url = request.build_absolute_uri(services.public_url(link.token))
     return render(
         request,
         "feedback/print_card.html",
