@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml
@@ -62,3 +62,7 @@ format: install
 
 clean:
 	rm -rf var/qaf.sqlite3* static
+
+# KPI scorecard at county and national scale, SQLite and PostgreSQL (benchmarks/README.md).
+bench-scorecard: install var
+	$(PY) benchmarks/bench_scorecard.py
