@@ -25,6 +25,8 @@ from .definition import (
     Problem,
     ToolDefinition,
     library_index,
+    library_read,
+    load_library,
     parse_definition,
     suggest_grade,
     visible_questions,
@@ -206,26 +208,28 @@ def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: Any) 
 @transaction.atomic
 def tool_library_load(*, by: Any = None) -> list[ToolVersion]:
     """Create, published, every shipped definition the database does not hold yet (by tool key
-    and version). Idempotent: running it again creates nothing."""
+    and version). Idempotent: running it again creates nothing.
+
+    Every shipped file is checked first, whether or not it is loaded: an invalid file (or one
+    whose name does not match its key and version) raises DefinitionInvalid naming the file, and
+    nothing is created."""
+    checked = load_library()
     created = []
-    for key, path in library_index():
+    for (key, path), definition in zip(library_index(), checked, strict=True):
         previous = tool_version_latest(key=key)
-        if previous is not None and previous.version >= _file_version(path.name):
+        if previous is not None and previous.version >= definition.version:
             continue
-        source = path.read_text(encoding="utf-8")
-        definition = parse_definition(
-            source, previous=previous.definition if previous is not None else None
-        )
+        if previous is not None:  # check it against the version actually in use
+            definition = library_read(path, previous=previous.definition)
         created.append(
             _version_create(
-                definition=definition, source=source, by=by, status=VersionStatus.PUBLISHED
+                definition=definition,
+                source=path.read_text(encoding="utf-8"),
+                by=by,
+                status=VersionStatus.PUBLISHED,
             )
         )
     return created
-
-
-def _file_version(name: str) -> int:
-    return int(name.removesuffix(".yaml").rpartition(".v")[2])
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,21 +1,30 @@
-"""The shipped library: every tool is valid, and the case audits are complete."""
+"""The shipped library: every tool is valid (whoever added it), the tools this project requires
+are there, the case audits are complete, and an invalid shipped file is a loud error naming
+the file."""
 
 from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
+from django.core.management import CommandError, call_command
 
+from qaf.tools import definition as definition_module
 from qaf.tools.definition import (
     SERVICES,
+    DefinitionInvalid,
     ToolDefinition,
+    _read_yaml,
     library_index,
     load_library,
     load_schema,
     parse_definition,
 )
+from qaf.tools.models import ToolVersion
+from qaf.tools.services import tool_library_load
 
-EXPECTED_KEYS = {
+# The tools the project requires (issue 3). Other apps may ship more (e.g. feedback surveys):
+# every file present is checked below, whoever wrote it.
+REQUIRED_KEYS = {
     "universal-case-audit",
     "youth-justice-case-audit",
     "adoption-case-audit",
@@ -48,20 +57,27 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(load_schema())
 
 
-def test_the_library_holds_every_expected_tool() -> None:
-    assert {key for key, _ in INDEX} == EXPECTED_KEYS
-    assert all(path.name == f"{key}.v1.yaml" for key, path in INDEX)
+def test_the_library_holds_every_required_tool() -> None:
+    keys = {key for key, _ in INDEX}
+    assert keys >= REQUIRED_KEYS, f"missing: {sorted(REQUIRED_KEYS - keys)}"
+    assert len(INDEX) == len(list(definition_module.LIBRARY_DIR.glob("*.yaml")))
+    assert all(path.name.startswith(f"{key}.v") for key, path in INDEX)
 
 
 @pytest.mark.parametrize(("key", "path"), INDEX, ids=[key for key, _ in INDEX])
 def test_each_shipped_tool_passes_the_schema_and_the_semantic_checks(key, path) -> None:
     text = path.read_text(encoding="utf-8")
-    # The file on its own satisfies the JSON Schema (as any YAML reader sees it) ...
-    jsonschema.Draft202012Validator(load_schema()).validate(yaml.safe_load(text))
+    # The file on its own satisfies the JSON Schema, read as QAF reads YAML (`yes` and `no` are
+    # text, as in YAML 1.2; see docs/tool-format.md) ...
+    data, _ = _read_yaml(text)
+    errors = sorted(
+        jsonschema.Draft202012Validator(load_schema()).iter_errors(data), key=lambda e: e.path
+    )
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
     # ... and the full parser, with its semantic checks, accepts it.
     definition = parse_definition(text)
     assert definition.key == key
-    assert definition.version == 1
+    assert path.name == f"{key}.v{definition.version}.yaml"
     assert parse_definition(definition.to_yaml()) == definition
 
 
@@ -148,10 +164,68 @@ def test_appreciative_inquiry_asks_the_three_questions(library) -> None:
 
 def test_the_documented_example_is_valid() -> None:
     doc = Path(__file__).resolve().parents[3] / "docs" / "tool-format.md"
-    if not doc.exists():
-        pytest.skip("docs/tool-format.md is not present")
     text = doc.read_text(encoding="utf-8")
     example = text.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     definition = parse_definition(example)
     assert definition.key == "home-visit-audit"
     assert definition.question("not_seen_alone_reason").show_if is not None
+
+
+# An invalid shipped file is never skipped in silence --------------------------------------
+
+
+@pytest.fixture
+def library_dir(tmp_path, monkeypatch):
+    """A copy of two shipped files in a directory the loader reads instead."""
+    for name in ("iro-post-review-qa.v1.yaml", "pep-quality-check.v1.yaml"):
+        source = definition_module.LIBRARY_DIR / name
+        (tmp_path / name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(definition_module, "LIBRARY_DIR", tmp_path)
+    return tmp_path
+
+
+def _break(library_dir: Path) -> None:
+    path = library_dir / "pep-quality-check.v1.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("type: yes_no_na", "type: maybe", 1), encoding="utf-8")
+
+
+def test_an_invalid_shipped_file_is_refused_naming_the_file(library_dir) -> None:
+    _break(library_dir)
+    with pytest.raises(DefinitionInvalid) as caught:
+        load_library()
+    assert caught.value.problems
+    assert all(p.path.startswith("pep-quality-check.v1.yaml") for p in caught.value.problems)
+    assert "maybe" in str(caught.value)
+
+
+def test_a_badly_named_shipped_file_is_refused_naming_it(library_dir) -> None:
+    (library_dir / "stray.yaml").write_text("key: stray\n", encoding="utf-8")
+    with pytest.raises(DefinitionInvalid, match=r"stray\.yaml.*<key>\.v<version>\.yaml"):
+        library_index()
+
+
+def test_a_file_whose_key_differs_from_its_name_is_refused(library_dir) -> None:
+    (library_dir / "pep-quality-check.v1.yaml").rename(library_dir / "pep-check.v1.yaml")
+    with pytest.raises(DefinitionInvalid, match=r"pep-check\.v1\.yaml.*pep-quality-check"):
+        load_library()
+
+
+@pytest.mark.django_db
+def test_loading_the_library_with_an_invalid_file_loads_nothing_and_says_which(
+    library_dir,
+) -> None:
+    _break(library_dir)
+    with pytest.raises(DefinitionInvalid, match="pep-quality-check"):
+        tool_library_load(by=None)
+    assert not ToolVersion.objects.exists()  # the valid file was not loaded either
+    with pytest.raises(CommandError, match=r"pep-quality-check\.v1\.yaml.*maybe"):
+        call_command("load_tool_library")
+    assert not ToolVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_loading_the_valid_library_copy_loads_each_file_once(library_dir) -> None:
+    created = tool_library_load(by=None)
+    assert sorted(v.tool.key for v in created) == ["iro-post-review-qa", "pep-quality-check"]
+    assert tool_library_load(by=None) == []
