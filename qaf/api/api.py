@@ -3,10 +3,12 @@
 from ninja import NinjaAPI
 
 from qaf.actions.api import router as actions_router
+from qaf.cases.api import imports_router as case_imports_router
 from qaf.cases.api import router as cases_router
 from qaf.escalations.api import router as escalations_router
 from qaf.feedback.api import router as feedback_router
 from qaf.organisation.api import router as organisation_router
+from qaf.performance.api import router as performance_router
 from qaf.tools.api import router as tools_router
 
 from .auth import TokenAuth, VerifiedSessionAuth
@@ -24,6 +26,8 @@ api = NinjaAPI(
 )
 api.add_router("/organisation/", organisation_router)
 api.add_router("/children/", cases_router)
+api.add_router("/case-imports/", case_imports_router)
+api.add_router("/performance/", performance_router)
 api.add_router("/tools/", tools_router)
 api.add_router("/escalations/", escalations_router)
 api.add_router("/feedback/", feedback_router)

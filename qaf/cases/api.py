@@ -6,7 +6,13 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from .selectors import child_get_visible, child_list_visible, involvement_list_for_child
+from .selectors import (
+    case_import_get,
+    case_import_list,
+    child_get_visible,
+    child_list_visible,
+    involvement_list_for_child,
+)
 
 router = Router(tags=["case register"])
 
@@ -60,3 +66,48 @@ def get_child(request: HttpRequest, child_id: int) -> Any:
 @router.get("/{child_id}/involvements", response=list[InvolvementOut])
 def list_involvements(request: HttpRequest, child_id: int) -> Any:
     return list(involvement_list_for_child(child=_child_or_404(request, child_id)))
+
+
+# Case data imports: history and status, for the QA unit only (everyone else: 404, as on the
+# pages). No child-level data: file names, counts, warnings and outcomes.
+
+imports_router = Router(tags=["case data imports"])
+
+
+class CaseImportOut(Schema):
+    id: int
+    file_name: str
+    format: str
+    dry_run: bool
+    via: str
+    status: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    size_bytes: int
+    sha256: str
+    counts: dict[str, int]
+    warnings: list[str]
+    message: str
+    problems: list[dict[str, Any]]
+
+
+def _qa_unit_or_404(request: HttpRequest) -> None:
+    if not getattr(request.user, "is_qa_unit", False):
+        raise HttpError(404, "Not found")
+
+
+@imports_router.get("", response=list[CaseImportOut])
+@paginate
+def list_case_imports(request: HttpRequest) -> Any:
+    _qa_unit_or_404(request)
+    return case_import_list()
+
+
+@imports_router.get("/{import_id}", response=CaseImportOut)
+def get_case_import(request: HttpRequest, import_id: int) -> Any:
+    _qa_unit_or_404(request)
+    record = case_import_get(pk=import_id)
+    if record is None:
+        raise HttpError(404, "Not found")
+    return record
