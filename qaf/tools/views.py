@@ -340,10 +340,25 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
         return render_response_readonly(request, response)
     states = section_states(response)
     done = sum(1 for s in states if s["state"] == "completed")
+    tasks = [
+        {
+            "id": f"section-{s['section'].key}",
+            "title": s["section"].title,
+            "href": ""
+            if s["state"] == "cannot_start"
+            else reverse("forms:section", args=[response.pk, s["section"].key]),
+            "hint": "Answer the earlier sections first: its questions depend on them."
+            if s["state"] == "cannot_start"
+            else "",
+            "status": s["label"],
+            "colour": s["colour"],
+        }
+        for s in states
+    ]
     return render(
         request,
         "tools/task_list.html",
-        {"response": response, "states": states, "done": done, "total": len(states)},
+        {"response": response, "tasks": tasks, "done": done, "total": len(states)},
     )
 
 

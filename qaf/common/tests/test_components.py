@@ -506,3 +506,53 @@ def test_wide_table_scrolls_inside_a_named_focusable_region() -> None:
     labelled = render("table.html", head=["A"], rows=[["x"]], wide=True, label="Import history")
     assert one(labelled, "div.qaf-table-scroll")["aria-label"] == "Import history"
     assert render("table.html", head=["A"], rows=[["x"]]).select("div.qaf-table-scroll") == []
+
+
+# Task list ----------------------------------------------------------------------------------
+
+
+def test_task_list_links_statuses_hints_and_cannot_start_yet() -> None:
+    html = render_to_string(
+        "components/task_list.html",
+        {
+            "items": [
+                {"id": "t-a", "title": "About", "href": "/a/", "status": "Completed"},
+                {
+                    "id": "t-b",
+                    "title": XSS,
+                    "href": "/b/",
+                    "hint": "Takes 5 minutes",
+                    "status": "In progress",
+                    "colour": "light-blue",
+                },
+                {
+                    "id": "t-c",
+                    "title": "Grades",
+                    "href": "",
+                    "hint": "Finish the others first",
+                    "status": "Cannot start yet",
+                    "colour": "grey",
+                },
+            ]
+        },
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    items = one(soup, "ul.govuk-task-list").select("li.govuk-task-list__item")
+    assert len(items) == 3
+    first, second, third = items
+    assert "govuk-task-list__item--with-link" in classes(first)
+    link = one(first, "a.govuk-task-list__link")
+    assert (link["href"], link.get_text()) == ("/a/", "About")
+    assert link["aria-describedby"] == "t-a-status"
+    status = one(first, "#t-a-status")
+    assert status.get_text(strip=True) == "Completed"
+    assert status.select("strong.govuk-tag") == []  # "Completed" is plain text, not a tag
+    link = one(second, "a.govuk-task-list__link")
+    assert link["aria-describedby"].split() == ["t-b-hint", "t-b-status"]
+    assert one(second, "#t-b-hint").get_text() == "Takes 5 minutes"
+    assert classes(one(second, "#t-b-status strong")) == ["govuk-tag", "govuk-tag--light-blue"]
+    assert_escaped(html)
+    assert "govuk-task-list__item--with-link" not in classes(third)
+    assert third.select("a") == []
+    assert third.select(".govuk-task-list__name-and-hint > div")[0].get_text() == "Grades"
+    assert "govuk-task-list__status--cannot-start-yet" in classes(one(third, "#t-c-status"))
