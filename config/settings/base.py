@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that varies comes from DJANGO_/QAF_ variables."""
 
+import json
 import os
 from pathlib import Path
 
@@ -51,8 +52,8 @@ INSTALLED_APPS = [
     "qaf.actions",
     "qaf.performance",
     "qaf.tools",
-    "qaf.feedback",
     "qaf.audits",
+    "qaf.feedback",
     "qaf.api",
     "qaf.web",
     "qaf.demo",
@@ -156,6 +157,12 @@ QAF_LOCKOUT_SECONDS = 15 * 60
 QAF_DEMO_MODE = env_bool("QAF_DEMO_MODE", False)
 QAF_DEMO_SKIP_SECOND_FACTOR = env_bool("QAF_DEMO_SKIP_SECOND_FACTOR", False)
 QAF_COUNCIL_NAME = env("QAF_COUNCIL_NAME", "Northmoor County Council")
+# The address people use to reach QAF: links in emails are built on it.
+QAF_SITE_URL = env("QAF_SITE_URL", "http://127.0.0.1:8000")
+# Children aged 0-17 in the council's area (ONS mid-year estimate): CP and CiC rates per 10,000.
+QAF_CHILD_POPULATION = int(env("QAF_CHILD_POPULATION", "0") or 0)
+# KPI targets for red/amber/green, e.g. '{"re_referrals": {"green": 20, "amber": 25}}' (JSON).
+QAF_KPI_TARGETS: dict[str, dict[str, float]] = json.loads(env("QAF_KPI_TARGETS", "{}") or "{}")
 
 # Feedback (docs/feedback.md): where safety-trigger alerts go at once, the number a child or
 # family is given on screen, and the council's stage 1 complaint timescale in working days.
