@@ -290,6 +290,40 @@ def _grade_check(
     return suggested, None
 
 
+def _same_as_saved(
+    saved: FormResponse,
+    section_key: str,
+    data: Mapping[str, Any],
+    grade: str | None,
+    grade_reason: str,
+) -> bool:
+    """Whether saving `data` (and the grade) would leave the saved section exactly as it is."""
+    definition = saved.definition
+    try:
+        section = definition.section(section_key)
+    except KeyError:
+        return False
+    keys = {q.key for q in section.questions}
+    for key, value in data.items():
+        if key not in keys:
+            return False
+        stored = saved.answers.get(key)
+        if ans.is_blank(value):
+            if not ans.is_blank(stored):
+                return False
+            continue
+        try:
+            if ans.answer_clean(definition, definition.question(key), value) != stored:
+                return False
+        except ans.AnswerInvalid:
+            return False
+    if section.graded and grade is not None:
+        current = saved.section_grades.get(section_key) or {}
+        if grade != current.get("grade", "") or (grade and grade_reason != current.get("reason")):
+            return False
+    return True
+
+
 @transaction.atomic
 def form_response_save_section(
     *,
@@ -313,7 +347,11 @@ def form_response_save_section(
     try:
         locked = _lock_for_write(response, by, expected_version)
     except FormResponseConflict as conflict:
-        raise FormResponseConflict(current=conflict.current, attempted=data) from None
+        # A stale save that changes nothing (e.g. the page's own autosave stored these very
+        # answers a moment before "Save and continue") loses nobody's work: carry on.
+        if not _same_as_saved(conflict.current, section_key, data, grade, grade_reason):
+            raise FormResponseConflict(current=conflict.current, attempted=data) from None
+        locked = conflict.current
     definition = locked.definition
     try:
         section = definition.section(section_key)
@@ -352,8 +390,11 @@ def form_response_save_section(
             errors.setdefault("grade", f"Choose a grade for “{section.title}”")
         completed = not errors
     status = dict(locked.section_status)
+    unchanged = answers == locked.answers and grades == locked.section_grades
     if completed:
         status[section_key] = "completed"
+    elif unchanged and not complete:
+        pass  # a draft save that changes nothing (a late autosave) keeps "completed"
     elif any(k in answers for k in keys) or section_key in grades:
         status[section_key] = "in_progress"
     else:

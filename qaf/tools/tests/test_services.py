@@ -280,3 +280,47 @@ def test_every_library_tool_round_trips_through_the_database():
     for tv in ToolVersion.objects.all():
         assert parse_definition(tv.source_yaml).to_dict() == tv.definition_data
         assert library_version(tv.tool.key).definition == tv.definition
+
+
+def test_a_stale_save_that_changes_nothing_is_not_a_conflict(qa, small):
+    """The page's autosave may store the answers a moment before "Save and continue" posts the
+    same answers with the version it read: nothing would be lost, so the save goes through."""
+    r = start(small, qa)
+    services.form_response_save_section(
+        response=r, section_key="first", data={"words": "Same text"}, by=qa, expected_version=1
+    )
+    result = services.form_response_save_section(
+        response=r, section_key="first", data={"words": "Same text"}, by=qa, expected_version=1
+    )
+    assert result.response.answers["words"] == "Same text"
+    assert result.response.row_version == 3
+    # ... but any difference, even clearing an answer, is still a conflict.
+    for data in ({"words": "Other text"}, {"words": ""}):
+        with pytest.raises(services.FormResponseConflict):
+            services.form_response_save_section(
+                response=r, section_key="first", data=data, by=qa, expected_version=1
+            )
+    assert FormResponse.objects.get(pk=r.pk).answers["words"] == "Same text"
+
+
+def test_a_draft_save_that_changes_nothing_keeps_a_completed_section_completed(qa, small):
+    done = fill(start(small, qa), qa)
+    assert done.completed
+    data = dict(done.response.answers)
+    late = services.form_response_save_section(  # the page's late autosave, same answers
+        response=done.response,
+        section_key="first",
+        data=data,
+        by=qa,
+        expected_version=1,
+        grade="outstanding",
+    )
+    assert late.response.section_status["first"] == "completed"
+    changed = services.form_response_save_section(
+        response=late.response,
+        section_key="first",
+        data={**data, "words": "Changed"},
+        by=qa,
+        expected_version=late.response.row_version,
+    )
+    assert changed.response.section_status["first"] == "in_progress"
