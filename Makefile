@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml
@@ -66,3 +66,7 @@ clean:
 # KPI scorecard at county and national scale, SQLite and PostgreSQL (benchmarks/README.md).
 bench-scorecard: install var
 	$(PY) benchmarks/bench_scorecard.py
+
+# Audit tools: a section of the largest tool rendered and saved, county demo, vs a bare view.
+bench-tools: install var
+	$(PY) benchmarks/bench_tools.py
