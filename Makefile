@@ -50,6 +50,10 @@ chromium:
 test: install chromium
 	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
+# Only the browser journeys (Playwright in Debian's Chromium).
+test-e2e: install chromium
+	$(PY) -m pytest -q -m e2e $(PYTEST_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
