@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from qaf.actions.api import router as actions_router
+from qaf.audits.api import router as audits_router
 from qaf.cases.api import imports_router as case_imports_router
 from qaf.cases.api import router as cases_router
 from qaf.escalations.api import router as escalations_router
@@ -32,3 +33,4 @@ api.add_router("/tools/", tools_router)
 api.add_router("/escalations/", escalations_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/actions/", actions_router)
+api.add_router("/audits/", audits_router)

@@ -803,6 +803,10 @@ def _repeat_of_last(locked: Audit, action: str, by: Any, expected_version: int |
     )
 
 
+# Steps only the moderation services take: they keep the moderation record in step.
+MODERATION_STEPS = frozenset({"begin_moderation", "finalise"})
+
+
 @transaction.atomic
 def audit_transition(
     *,
@@ -813,7 +817,27 @@ def audit_transition(
     expected_version: int | None = None,
 ) -> Audit:
     """Move an audit along the table in transitions.py. Illegal moves raise IllegalTransition
-    and change nothing; every move is recorded (who, when, from, to, why)."""
+    and change nothing; every move is recorded (who, when, from, to, why). Starting and
+    finalising moderation go through moderation_start and moderation_finalise, so an audit is
+    never in moderation without its moderation record, nor finalised without a finalised one."""
+    if action in MODERATION_STEPS:
+        raise IllegalTransition(
+            "Moderation is started and finalised from the moderation page, not as a bare step."
+        )
+    return _audit_move(
+        audit=audit, action=action, by=by, reason=reason, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def _audit_move(
+    *,
+    audit: Audit,
+    action: str,
+    by: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Audit:
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
     if action in TRANSITIONS and _repeat_of_last(locked, action, by, expected_version):
         return locked
@@ -851,7 +875,12 @@ def _snapshot_grades(audit: Audit, by: Any) -> None:
         raise DomainError("Complete the audit form before submitting.")
     if not form.is_submitted:
         form = form_response_submit(response=form, by=by)
-    audit.submitted_section_grades = dict(form.section_grades)
+    # The tools engine keeps {"grade", "suggested", "reason"} per section; the audit keeps the
+    # chosen grade alone (what moderation and the agreement statistics compare).
+    audit.submitted_section_grades = {
+        key: (entry.get("grade", "") if isinstance(entry, Mapping) else str(entry))
+        for key, entry in form.section_grades.items()
+    }
     audit.submitted_overall_grade = form.overall_grade
 
 
@@ -1096,7 +1125,7 @@ def moderation_start(*, audit: Audit, by: Any) -> Moderation:
         if locked.moderator_id != getattr(by, "staff_id", None):
             raise IllegalTransition("Only the moderator can moderate this audit.")
         return existing
-    locked = audit_transition(audit=locked, action="begin_moderation", by=by)
+    locked = _audit_move(audit=locked, action="begin_moderation", by=by)
     now = clock.now()
     if existing is not None:  # a returned and resubmitted audit: moderate afresh
         existing.moderator_id = locked.moderator_id
@@ -1264,7 +1293,7 @@ def moderation_finalise(
     locked.finalised_by = by
     locked.row_version += 1
     locked.save()
-    audit_transition(audit=locked.audit, action="finalise", by=by)
+    _audit_move(audit=locked.audit, action="finalise", by=by)
     return locked
 
 
@@ -1312,20 +1341,27 @@ def triad_record(
         raise DomainError(f"{qa_member} is not in the QA unit.")
     if date > clock.today():
         raise DomainError("The date of the triad must be today or in the past.")
-    triad = Triad.objects.create(
-        cycle=cycle,
-        manager_one=manager_one,
-        manager_two=manager_two,
-        qa_member=qa_member,
-        date=date,
-        discussion=_clean(discussion, "what the triad discussed"),
-        variance_reasons=_clean(variance_reasons, "the reasons for the variance"),
-        learning=_clean(learning, "the learning"),
-        created_by=by,
-        created_at=clock.now(),
-        idempotency_key=idempotency_key,
-    )
-    triad.audits.set(audits)
+    values = {
+        "discussion": _clean(discussion, "what the triad discussed"),
+        "variance_reasons": _clean(variance_reasons, "the reasons for the variance"),
+        "learning": _clean(learning, "the learning"),
+    }
+    try:
+        with transaction.atomic():
+            triad = Triad.objects.create(
+                cycle=cycle,
+                manager_one=manager_one,
+                manager_two=manager_two,
+                qa_member=qa_member,
+                date=date,
+                created_by=by,
+                created_at=clock.now(),
+                idempotency_key=idempotency_key,
+                **values,
+            )
+            triad.audits.set(audits)
+    except IntegrityError:  # the same form at the same moment (PostgreSQL's unique index)
+        return Triad.objects.get(idempotency_key=idempotency_key)
     return triad
 
 
@@ -1358,17 +1394,24 @@ def appreciative_inquiry_record(
         raise DomainError(f"{team} has no audits in {cycle}.")
     if date > clock.today():
         raise DomainError("The date must be today or in the past.")
-    return AppreciativeInquiry.objects.create(
-        cycle=cycle,
-        team=team,
-        date=date,
-        went_well=_clean(went_well, "what went well"),
-        made_it_work=_clean(made_it_work, "what made it work"),
-        better_next_time=_clean(better_next_time, "what could be better next time"),
-        created_by=by,
-        created_at=clock.now(),
-        idempotency_key=idempotency_key,
-    )
+    values = {
+        "went_well": _clean(went_well, "what went well"),
+        "made_it_work": _clean(made_it_work, "what made it work"),
+        "better_next_time": _clean(better_next_time, "what could be better next time"),
+    }
+    try:
+        with transaction.atomic():
+            return AppreciativeInquiry.objects.create(
+                cycle=cycle,
+                team=team,
+                date=date,
+                created_by=by,
+                created_at=clock.now(),
+                idempotency_key=idempotency_key,
+                **values,
+            )
+    except IntegrityError:  # the same form at the same moment (PostgreSQL's unique index)
+        return AppreciativeInquiry.objects.get(idempotency_key=idempotency_key)
 
 
 @transaction.atomic

@@ -81,4 +81,27 @@ def audit(council: Any, role: str) -> tuple[Any, Any]:
     return inside.pk, outside.pk
 
 
-KINDS = {"audit_cycle": audit_cycle, "audit_sample_case": audit_sample_case, "audit": audit}
+def audit_moderated(council: Any, role: str) -> tuple[Any, Any]:
+    """As `audit`, each with its (finalised) moderation record, for the moderation endpoint."""
+    from qaf.audits.models import Moderation, ModerationStatus
+
+    inside, outside = audit(council, role)
+    for pk in (inside, outside):
+        if pk is not None:
+            found = Audit.objects.get(pk=pk)
+            Moderation.objects.create(
+                audit=found,
+                moderator=found.moderator or council.users[Role.SERVICE_MANAGER].staff,
+                status=ModerationStatus.FINALISED,
+                created_at="2026-03-01T09:00:00Z",
+                updated_at="2026-03-01T09:00:00Z",
+            )
+    return inside, outside
+
+
+KINDS = {
+    "audit_cycle": audit_cycle,
+    "audit_sample_case": audit_sample_case,
+    "audit": audit,
+    "audit_moderated": audit_moderated,
+}

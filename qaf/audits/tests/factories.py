@@ -66,7 +66,7 @@ def fill_form(audit: Audit, user: Any, *, grade: str = "good") -> Audit:
     tools engine's section pages, which have their own tests)."""
     audit = services.audit_open_form(audit=audit, by=user)
     FormResponse.objects.filter(pk=audit.form_id).update(
-        section_grades=dict.fromkeys(SECTIONS, grade),
+        section_grades={k: {"grade": grade, "suggested": grade, "reason": ""} for k in SECTIONS},
         overall_grade=grade,
         status=ResponseStatus.SUBMITTED,
         submitted_at=clock.now(),
