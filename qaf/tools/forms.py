@@ -202,10 +202,8 @@ class SectionForm(forms.Form):
         raw = self.data.get(ROW_VERSION_FIELD, "")
         return int(raw) if str(raw).isdigit() else None
 
-    def answer_data(self) -> dict[str, Any]:
-        """The posted answers in their stored shape, for the questions shown (conditions are
-        evaluated on the saved answers overlaid with the posted ones). Fields with errors are
-        left out, so their saved values stay."""
+    def _posted_and_merged(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(posted answers in their stored shape, the saved answers overlaid with them)."""
         cleaned = getattr(self, "cleaned_data", {})
         posted = {
             q.key: _stored(q, cleaned.get(q.key))
@@ -216,8 +214,22 @@ class SectionForm(forms.Form):
         for k, v in posted.items():
             if ans.is_blank(v):
                 merged.pop(k, None)
+        return posted, merged
+
+    def answer_data(self) -> dict[str, Any]:
+        """The posted answers in their stored shape, for the questions shown (conditions are
+        evaluated on the saved answers overlaid with the posted ones). Fields with errors are
+        left out, so their saved values stay."""
+        posted, merged = self._posted_and_merged()
         shown = visible_questions(self.definition, merged)
         return {k: v for k, v in posted.items() if k in shown}
+
+    def shown(self) -> frozenset[str]:
+        """Keys of the questions shown now: for a validated bound form, on the saved answers
+        overlaid with the posted ones; otherwise on the saved answers."""
+        if self.is_bound and hasattr(self, "cleaned_data"):
+            return visible_questions(self.definition, self._posted_and_merged()[1])
+        return visible_questions(self.definition, self.saved_answers)
 
     def grade_data(self) -> tuple[str | None, str]:
         if not self.section.graded:

@@ -190,14 +190,27 @@ def _version_rows(
     return rows
 
 
-def _items(form: SectionForm, facts: dict[str, str] | None) -> list[dict[str, Any]]:
+def _items(
+    form: SectionForm, facts: dict[str, str] | None, shown: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
     """Each question with its field and, when it names a case fact, the fact's label and value
-    (without a child, the label alone)."""
+    (without a child, the label alone). With `shown` (an editable page), a conditional question
+    not shown now is marked hidden: hidden only when JavaScript runs (the Design System's
+    conditional-reveal class), so without JavaScript it stays on the page with its hint."""
     items = []
     for q, field in form.questions():
         label = CASE_FACT_LABELS.get(q.case_fact or "", "")
         fact = (label, facts[q.case_fact]) if q.case_fact and facts is not None else None
-        items.append({"question": q, "field": field, "fact": fact, "fact_label": label})
+        items.append(
+            {
+                "question": q,
+                "field": field,
+                "fact": fact,
+                "fact_label": label,
+                "conditional": shown is not None and q.show_if is not None,
+                "hidden": shown is not None and q.key not in shown,
+            }
+        )
     return items
 
 
@@ -563,7 +576,7 @@ def render_section(
         if sec.graded
         else []
     )
-    items = _items(form, facts)
+    items = _items(form, facts, form.shown() if editable else None)
     index = [s.key for s in definition.sections].index(section_key)
     return render(
         request,
@@ -628,6 +641,21 @@ def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
         context["reload_url"] = reverse("forms:section", args=[pk, section_key])
     else:
         context["row_version"] = result.response.row_version
+        # Conditional questions whose visibility changed with these answers: swapped in (out
+        # of band) shown or hidden. The page posts the state it shows as qaf_hidden_<key>.
+        shown = form.shown()
+        changed = {
+            q.key
+            for q in form.section.questions
+            if q.show_if is not None
+            and (request.POST.get(f"qaf_hidden_{q.key}") == "1") != (q.key not in shown)
+        }
+        if changed:
+            context["reveal"] = [
+                item
+                for item in _items(form, _facts(response), shown)
+                if item["question"].key in changed
+            ]
         context["errors"] = [str(e) for errs in form.errors.values() for e in errs] + [
             m for k, m in result.errors.items() if k not in form.errors
         ]

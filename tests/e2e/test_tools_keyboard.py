@@ -7,7 +7,9 @@ differs from the suggestion), grades the whole form, submits, and sees the read-
 form. axe-core finds no violations on the task list, every section page, the check-answers page
 and the read-only view.
 
-Without JavaScript: a section is saved with the plain submit button.
+Conditional questions are revealed (htmx, with autosave) once the answer they depend on is
+given. Without JavaScript they stay on the page with their hint, and a section is saved with the
+plain submit button.
 """
 
 from __future__ import annotations
@@ -131,7 +133,12 @@ def fill_section(
 ) -> None:
     for q in section.questions:
         if q.key in answers:
+            if q.show_if is not None:
+                # Revealed (by htmx, after autosave) once the answer it depends on is given.
+                expect(page.locator(f"#qaf-q-{q.key}")).to_be_visible()
             fill_question(page, definition, q, answers[q.key])
+        elif q.show_if is not None:
+            expect(page.locator(f"#qaf-q-{q.key}")).to_be_hidden()
     if section.graded:
         grades = [g.value for g in definition.grades()]
         choose_radio(page, "qaf_section_grade", grades.index(grade))
@@ -220,6 +227,14 @@ def test_save_a_section_without_javascript(new_context, site: DemoSite) -> None:
     page.goto(site.at(f"/tools/{TOOL}/v1/"))
     page.get_by_role("button", name="Try this tool").click()
     expect(page.locator("h1")).to_have_text(definition.title)
+    # Conditional questions stay on the page, with their hint, when JavaScript is off.
+    page.get_by_role("link", name=definition.sections[0].title).click()
+    conditional = [q for q in definition.sections[0].questions if q.show_if is not None]
+    assert conditional
+    for q in conditional:
+        expect(page.locator(f"#id_{q.key}")).to_be_visible()
+        expect(page.locator(f"#id_{q.key}-hint")).to_contain_text("Answer this only if")
+    page.get_by_role("link", name="Back to the sections").click()
     page.get_by_role("link", name=section.title).click()
     expect(page.locator("h1")).to_have_text(section.title)
     scales = [q for q in section.questions if q.type == "scale"]

@@ -431,3 +431,51 @@ def test_other_people_cannot_open_someone_elses_form(client_for, qa, small):
 def test_unknown_section_is_not_found(qa_client, qa, small):
     r = start(qa, small)
     assert qa_client.get(f"/forms/{r.pk}/sections/nope/").status_code == 404
+
+
+def test_conditional_question_is_wrapped_hidden_until_its_condition_is_met(qa_client, qa, small):
+    """Hidden with the Design System's conditional-reveal class (effective only when JavaScript
+    runs: without it the question stays, with its hint); the page posts the state it shows."""
+    r = start(qa, small)
+    page = soup(qa_client.get(f"/forms/{r.pk}/sections/first/"))
+    wrapper = page.select_one("#qaf-q-why_not")
+    assert "govuk-radios__conditional--hidden" in wrapper["class"]
+    assert wrapper.select_one("textarea#id_why_not") is not None
+    assert wrapper.select_one("input[name=qaf_hidden_why_not]")["value"] == "1"
+    assert page.select_one("#qaf-q-score") is None  # unconditional questions are not wrapped
+    services.form_response_save_section(
+        response=r, section_key="first", data={"seen": "no"}, by=qa, expected_version=1
+    )
+    page = soup(qa_client.get(f"/forms/{r.pk}/sections/first/"))
+    wrapper = page.select_one("#qaf-q-why_not")
+    assert "govuk-radios__conditional--hidden" not in wrapper["class"]
+    assert wrapper.select_one("input[name=qaf_hidden_why_not]")["value"] == "0"
+
+
+def test_version_preview_shows_conditional_questions(qa_client, small):
+    page = soup(qa_client.get("/tools/small-tool/v1/"))
+    assert page.select_one("#id_why_not") is not None
+    assert page.select(".govuk-radios__conditional--hidden") == []
+
+
+def test_autosave_reveals_and_hides_conditional_questions_out_of_band(qa_client, qa, small):
+    r = start(qa, small)
+    url = f"/forms/{r.pk}/sections/first/autosave/"
+    answer = qa_client.post(url, {"row_version": "1", "seen": "no", "qaf_hidden_why_not": "1"})
+    swapped = soup(answer).select_one("#qaf-q-why_not")
+    assert swapped["hx-swap-oob"] == "true"
+    assert "govuk-radios__conditional--hidden" not in swapped["class"]
+    assert (
+        swapped.select_one("label[for=id_why_not]")
+        .get_text(strip=True)
+        .startswith("Why was the child not seen?")
+    )
+    # Nothing changed (the page already shows it): no swap.
+    again = qa_client.post(url, {"row_version": "2", "seen": "no", "qaf_hidden_why_not": "0"})
+    assert soup(again).select_one("#qaf-q-why_not") is None
+    # Answering "Yes" hides it again, keeping what was typed in it.
+    typed = {"row_version": "3", "seen": "yes", "qaf_hidden_why_not": "0", "why_not": "Kept"}
+    hidden = soup(qa_client.post(url, typed)).select_one("#qaf-q-why_not")
+    assert "govuk-radios__conditional--hidden" in hidden["class"]
+    assert hidden.select_one("textarea").get_text() == "Kept"
+    assert FormResponse.objects.get(pk=r.pk).answers["seen"] == "yes"
