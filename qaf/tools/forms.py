@@ -41,7 +41,7 @@ class GovukDateWidget(forms.MultiWidget):
     """Day, month and year inputs (widget_type "govukdate", rendered by date_input.html)."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             "day": forms.TextInput(attrs={"inputmode": "numeric"}),
             "month": forms.TextInput(attrs={"inputmode": "numeric"}),
             "year": forms.TextInput(attrs={"inputmode": "numeric"}),

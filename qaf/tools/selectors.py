@@ -41,7 +41,7 @@ def form_response_get_visible(*, user: Any, pk: int) -> FormResponse | None:
     their own pages and selectors). None: answer 404."""
     if not user.is_authenticated:
         return None
-    qs = FormResponse.objects.select_related("tool_version__tool", "child", "author")
+    qs = _with_version(FormResponse.objects.select_related("tool_version__tool", "child", "author"))
     if not user.is_qa_unit:
         qs = qs.filter(author=user)
     return qs.filter(pk=pk).first()
@@ -52,10 +52,16 @@ def form_response_get_editable(*, user: Any, pk: int) -> FormResponse | None:
     if not user.is_authenticated:
         return None
     return (
-        FormResponse.objects.select_related("tool_version__tool", "child", "author")
+        _with_version(FormResponse.objects.select_related("tool_version__tool", "child", "author"))
         .filter(pk=pk, author=user, status=ResponseStatus.DRAFT)
         .first()
     )
+
+
+def _with_version(qs: QuerySet[FormResponse]) -> QuerySet[FormResponse]:
+    """Leave out the version's stored definition data: pages use the parsed definition (cached
+    per source text), and decoding the data of a large tool costs milliseconds a request."""
+    return qs.defer("tool_version__definition_data")
 
 
 def form_response_list_authored(*, user: Any) -> QuerySet[FormResponse]:

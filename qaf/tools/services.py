@@ -260,6 +260,13 @@ def form_response_start(
 
 def _lock_for_write(response: FormResponse, by: Any, expected_version: int) -> FormResponse:
     locked = FormResponse.objects.select_for_update().get(pk=response.pk)  # the row alone
+    if (
+        FormResponse.tool_version.is_cached(response)
+        and locked.tool_version_id == response.tool_version_id
+        and response.tool_version.status != VersionStatus.DRAFT
+    ):
+        # A published or retired version never changes: reuse the one already read.
+        locked.tool_version = response.tool_version
     if locked.status == ResponseStatus.SUBMITTED:
         raise ResponseLocked("This form has been submitted: it can no longer be changed")
     if locked.author_id != getattr(by, "pk", None):

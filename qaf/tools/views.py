@@ -13,11 +13,11 @@ whatever page calls them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,7 +50,7 @@ from .selectors import (
     tool_version_get,
 )
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     VersionStatus.DRAFT: "grey",
     VersionStatus.PUBLISHED: "green",
     VersionStatus.RETIRED: "red",
@@ -548,7 +548,7 @@ def render_section(
         )
     else:
         # the next save must carry the version now stored (the conflict was shown)
-        data = form.data.copy()
+        data = cast(QueryDict, form.data).copy()
         data["row_version"] = str(response.row_version)
         form.data = data
     if not editable:
