@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from qaf.calendar import is_working_day
 
+from .importers.annex_a import birthday
+
 # One council's year: 621,880 referrals in England in 2024 over 153 councils, rounded.
 REFERRALS_PER_COUNCIL_YEAR = 4_250
 CHILD_POPULATION_PER_COUNCIL = 78_000  # about 12 million children under 18 / 153
@@ -199,6 +201,13 @@ def generate(
             seen.add(key)
             unique.append(row)
     data.events = unique
+    places: set[tuple[int, str, dt.date]] = set()
+    involvements = []
+    for row in data.involvements:
+        if (row[0], row[1], row[2]) not in places:  # the importers' key for an involvement
+            places.add((row[0], row[1], row[2]))
+            involvements.append(row)
+    data.involvements = involvements
     return data
 
 
@@ -221,6 +230,7 @@ class _Council:
         self.dob: dict[int, dt.date] = {}
         self.plans: dict[int, int] = {}
         self.busy_until: dict[tuple[int, str], dt.date] = {}  # no overlapping plans or care
+        self.icpcs: set[tuple[int, dt.date]] = set()
 
     def child(self, dob: dt.date) -> int:
         self.next_id += 1
@@ -293,7 +303,9 @@ class _Council:
         rng, days = self.rng, self.days
         if rng.random() < EARLY_HELP_BEFORE:
             began = day - dt.timedelta(days=rng.randint(30, 200))
-            self.event(child, "early_help", began, began + dt.timedelta(days=rng.randint(20, 90)))
+            finished = began + dt.timedelta(days=rng.randint(20, 90))
+            self.event(child, "early_help", began, finished)
+            self.involvement(child, "early_help", began, finished)
         self.event(child, "contact", day - dt.timedelta(days=rng.randint(0, 3)), code="1B")
         nfa = rng.random() < NFA
         source = _weighted(rng, REFERRAL_SOURCES)
@@ -309,11 +321,14 @@ class _Council:
             icpc = None
             if rng.random() < ICPC_AFTER_S47:
                 icpc = days.add(strategy, _bucket(rng, ICPC_DAYS))
-                if icpc > today:
-                    icpc = None
+                if icpc > today or (child, icpc) in self.icpcs:
+                    icpc = None  # (one conference per enquiry: Annex A has no way to share one)
             plan = icpc is not None and rng.random() < PLAN_AFTER_ICPC
-            self.event(child, "section_47", strategy, linked=icpc, flag=plan)
+            needed = icpc is not None or strategy > today - dt.timedelta(days=30)
+            self.event(child, "section_47", strategy, linked=icpc, flag=plan,
+                       code="" if needed else "ICPC not needed")  # fmt: skip
             if icpc is not None:
+                self.icpcs.add((child, icpc))
                 self.event(child, "icpc", icpc, linked=strategy, flag=plan)
             if plan and icpc is not None and self.free(child, "cp", icpc):
                 self.cp_plan(child, icpc)
@@ -383,7 +398,7 @@ class _Council:
         if not entry:
             length = max(length, (self.window[0] - start).days + rng.randint(300, 3000))
         end = start + dt.timedelta(days=length)
-        eighteen = dob + dt.timedelta(days=18 * 365 + 4)
+        eighteen = birthday(dob, 18)  # the date the importers give a care leaver
         end = min(end, eighteen)
         if end <= start:
             end = start + dt.timedelta(days=1)
@@ -395,7 +410,9 @@ class _Council:
         placement, n = start, 0
         while placement < min(end, today) and n < 40:
             kind = _weighted(rng, PLACEMENT_TYPES)
-            self.event(child, "placement", placement, code=kind, key=f"{n}")
+            # No source key: a child's placements start on different days, and neither Annex A
+            # nor SSDA903 gives a placement an ID, so a re-import finds the same event.
+            self.event(child, "placement", placement, code=kind)
             n += 1
             gap = rng.expovariate(moves) * 365 if moves else 10_000
             placement = placement + dt.timedelta(days=max(int(gap), 1))
@@ -407,12 +424,14 @@ class _Council:
         self.visits(child, "cic_visit", start, end, VISIT_DAYS_CIC)
         if end <= today and end >= eighteen - dt.timedelta(days=5):
             self.event(child, "care_leaver", eighteen, code="REL", flag=rng.random() < 0.9)
+            self.involvement(child, "care_leaver", eighteen, None)
         age = (start - dob).days // 365
         if entry and age < 5 and rng.random() < ADOPTION_SHARE_UNDER_5:
             decided = start + dt.timedelta(days=rng.randint(120, 400))
             if decided <= today:
                 order = decided + dt.timedelta(days=rng.randint(150, 500))
                 self.event(child, "adoption", decided, order, linked=start)
+                self.involvement(child, "adoption", decided, order)
 
     def _group(self) -> list[tuple[int, float]]:
         point = self.rng.random() * sum(share for share, _ in PLACEMENT_GROUPS)

@@ -486,6 +486,12 @@ def _code(value: Any) -> str:
     return clean_code(value)[:20]
 
 
+def _outcome(value: Any) -> str:
+    """Assessed as needing support: stored as the CIN census codes Y and N (blank if blank)."""
+    answer = parse_yes_no(value)
+    return "" if answer is None else ("Y" if answer else "N")
+
+
 def _events_for(
     number: int,
     result: ParseResult,
@@ -534,7 +540,7 @@ def _events_for(
             start,
             end_date=cell("end", parse_date),
             flag=cell("flag", parse_yes_no),
-            code=cell("code", _code) or "",
+            code=cell("code", _outcome) or "",
         )
     elif number == 5:
         icpc = cell("icpc", parse_date)
@@ -595,7 +601,7 @@ def _events_for(
             result.warnings.append(f"{where}: care leaver with no date of birth was not dated.")
         else:
             dob = child.date_of_birth
-            eighteenth = _birthday(dob, 18)
+            eighteenth = birthday(dob, 18)
             add(
                 EventKind.CARE_LEAVER,
                 eighteenth,
@@ -613,7 +619,7 @@ def _events_for(
     return events
 
 
-def _birthday(dob: dt.date, years: int) -> dt.date:
+def birthday(dob: dt.date, years: int) -> dt.date:
     try:
         return dob.replace(year=dob.year + years)
     except ValueError:  # born on 29 February

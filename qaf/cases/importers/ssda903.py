@@ -7,7 +7,7 @@ from typing import Any
 from qaf.common.errors import ImportRefused
 
 from ..models import EventKind
-from .annex_a import _birthday
+from .annex_a import birthday as _birthday
 from .archives import safe_zip
 from .csvread import read_csv
 from .parsing import clean_code, normalise_header, parse_date, parse_sex

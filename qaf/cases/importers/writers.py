@@ -157,9 +157,12 @@ def synthetic_annex_a(
     for child, rows in _by_child(data).items():
         code, dob, sex, ethnicity = data.children[child]
         latest: dict[str, list[dt.date]] = {}
+        codes: dict[dt.date | None, str] = {}  # placement start -> placement type
         for row in rows:
             if row[1] in {"cp_visit", "cp_review", "cic_visit", "cic_review", "placement"}:
                 latest.setdefault(row[1], []).append(row[2])
+            if row[1] == "placement":
+                codes[row[2]] = row[5]
 
         def last(
             kind: str, before: dt.date | None, latest: dict[str, list[dt.date]] = latest
@@ -185,7 +188,7 @@ def synthetic_annex_a(
                         **common,
                         "Assessment start date": start,
                         "Assessment completion date": end,
-                        "Organisation completing assessment": "Local authority",
+                        "Organisation completing assessment": ev_code or None,
                     }
                 )
             elif kind == "referral":
@@ -203,10 +206,12 @@ def synthetic_annex_a(
                     {
                         **common,
                         "Continuous Assessment Start Date": start,
-                        "Child Seen During Continuous Assessment": "Yes",
+                        "Child Seen During Continuous Assessment": _yes(flag),
                         "Continuous Assessment Date of Authorisation": end,
-                        "Was the child assessed as requiring LA children's social "
-                        "care support?": "Yes",
+                        "Was the child assessed as requiring LA children's social care support?": {
+                            "Y": "Yes",
+                            "N": "No",
+                        }.get(ev_code),
                     }
                 )
             elif kind == "section_47":
@@ -215,11 +220,11 @@ def synthetic_annex_a(
                         **common,
                         "Strategy discussion initiating Section 47 Enquiry Start Date": start,
                         "Was an Initial Child Protection Conference deemed unnecessary?": _yes(
-                            linked is None
+                            ev_code == "ICPC not needed"
                         ),
                         "Date of Initial Child Protection Conference": linked,
                         "Did the Initial Child Protection Conference Result in a Child "
-                        "Protection Plan": _yes(flag) if linked else None,
+                        "Protection Plan": _yes(flag),
                     }
                 )
             elif kind == "cin_plan":
@@ -253,6 +258,7 @@ def synthetic_annex_a(
                         "Date of Last Social Work Visit": last("cic_visit", end),
                         "Date Ceased to be Looked After": end,
                         "Start Date of Most Recent Placement": last("placement", end),
+                        "Placement Type": codes.get(last("placement", end)),
                     }
                 )
             elif kind == "care_leaver":
