@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml
@@ -74,3 +74,7 @@ bench-scorecard: install var
 # Audit tools: a section of the largest tool rendered and saved, county demo, vs a bare view.
 bench-tools: install var
 	$(PY) benchmarks/bench_tools.py
+
+# Sampling and allocating a county audit cycle; its progress page (benchmarks/README.md).
+bench-cycle: install var
+	$(PY) benchmarks/bench_cycle.py
