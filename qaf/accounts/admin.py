@@ -54,7 +54,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("oidc_subject", "last_login", "date_joined")
     actions = [disable_accounts]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("QAF", {"fields": ("role", "staff", "agency", "oidc_subject")}),
     )
     add_fieldsets = (

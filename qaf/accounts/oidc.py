@@ -131,12 +131,15 @@ class CouncilOIDCBackend(OIDCAuthenticationBackend):
             # A local account already holds this name; linking them silently would let the
             # provider sign in as it. The QA unit links them by hand (docs/security.md).
             raise SuspiciousOperation(f"The username {username} belongs to another account.")
+        role = role_from_claims(claims)
+        if role is None:  # verify_claims refuses these first; never create a role-less account
+            raise SuspiciousOperation("The provider's claims map to no QAF role.")
         user = User(
             username=username,
             email=claims.get("email", ""),
             first_name=(claims.get("given_name") or "")[:150],
             last_name=(claims.get("family_name") or "")[:150],
-            role=role_from_claims(claims),
+            role=role,
             oidc_subject=claims["sub"],
         )
         user.set_unusable_password()

@@ -156,7 +156,7 @@ class SurveyForm(forms.Form):
             value = self.cleaned_data.get(q.key)
             if value in (None, "", []):
                 continue
-            out[q.key] = int(value) if q.type == "scale" else value
+            out[q.key] = int(str(value)) if q.type == "scale" else value
         return out
 
 
@@ -178,7 +178,7 @@ class RequestForm(forms.Form):
         max_length=40,
         help_text="For a child, young person, parent or carer. For example, NC123456.",
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Team the feedback is about (partner and staff surveys)",
         queryset=None,
         required=False,
@@ -215,7 +215,7 @@ class OpenLinkForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select who the open link is for"},
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Team or setting", queryset=None, required=False, empty_label="No particular team"
     )
 
@@ -246,7 +246,7 @@ class EntryDetailsForm(forms.Form):
     consent_to_link = forms.BooleanField(
         label="The person agreed to link these answers to the child's record", required=False
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Team the feedback is about",
         queryset=None,
         required=False,
@@ -262,10 +262,12 @@ class AnalysisFilterForm(forms.Form):
     audience = forms.ChoiceField(
         label="Audience", required=False, choices=[("", "All"), *Audience.choices]
     )
-    service = forms.ModelChoiceField(
+    service: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Service", queryset=None, required=False, empty_label="All"
     )
-    team = forms.ModelChoiceField(label="Team", queryset=None, required=False, empty_label="All")
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Team", queryset=None, required=False, empty_label="All"
+    )
     date_from = forms.DateField(
         label="From (dd/mm/yyyy)",
         required=False,
@@ -317,8 +319,12 @@ class ComplaintForm(forms.Form):
             "invalid": "Enter the date received as dd/mm/yyyy, for example 14/04/2026",
         },
     )
-    service = forms.ModelChoiceField(label="Service", queryset=None, required=False)
-    team = forms.ModelChoiceField(label="Team", queryset=None, required=False)
+    service: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Service", queryset=None, required=False
+    )
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Team", queryset=None, required=False
+    )
     category = forms.ChoiceField(
         label="Category",
         choices=ComplaintCategory.choices,

@@ -211,7 +211,7 @@ def open_link_list(request: HttpRequest) -> HttpResponse:
             link.get_audience_display(),
             str(link.team) if link.team else "",
             "Open" if link.is_open else "Closed",
-            str(link.response_count),
+            str(link.response_count),  # type: ignore[attr-defined]  # annotated by the selector
         ]
         for link in selectors.open_link_list_visible(user=request.user)
     ]
@@ -258,7 +258,7 @@ def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ("For", link.get_audience_display()),
         ("Team", str(link.team) if link.team else ""),
         ("Status", "Open" if link.is_open else f"Closed on {_when(link.closed_at)}"),
-        ("Responses", str(link.response_count)),
+        ("Responses", str(link.response_count)),  # type: ignore[attr-defined]
     ]
     return render(
         request,
@@ -832,6 +832,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             context.update(form=form, encoding_problem=True)
             return render(request, "feedback/public/survey.html", context, status=400)
         if is_open_link:
+            assert isinstance(target, OpenLink)
             admitted = services.open_link_admit(
                 link=target, client=services.client_key(_client_address(request))
             )
