@@ -29,7 +29,12 @@ if (warning) {
     }, idle);
   };
   warning.querySelector("button").addEventListener("click", async () => {
-    await fetch(warning.dataset.keepaliveUrl, { credentials: "same-origin" });
+    const response = await fetch(warning.dataset.keepaliveUrl, { credentials: "same-origin" });
+    if (response.status === 401) {
+      // The session has already ended (another tab signed out, or the absolute limit passed).
+      window.location.href = warning.dataset.signedOutUrl;
+      return;
+    }
     schedule();
   });
   schedule();

@@ -12,4 +12,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "navigation": navigation_for(user=request.user, path=request.path),
         "idle_timeout_seconds": settings.QAF_IDLE_TIMEOUT_SECONDS,
         "idle_warning_seconds": settings.QAF_IDLE_WARNING_SECONDS,
+        "idle_warning_minutes": settings.QAF_IDLE_WARNING_SECONDS // 60,
     }
