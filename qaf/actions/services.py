@@ -6,16 +6,15 @@ import datetime as dt
 import string
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
-from django.urls import reverse
 
 from qaf.accounts.models import Role
 from qaf.common import clock
 from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.links import absolute_url
 from qaf.common.notifications import notification_send
 from qaf.organisation.models import Area, Service, Staff, Team, TeamMembership
 
@@ -350,7 +349,6 @@ def action_sweep() -> int:
     date: safe to run as often as you like. Returns the number of reminders sent."""
     now = clock.now()
     today = clock.today()
-    base = getattr(settings, "QAF_SITE_URL", "").rstrip("/")
     sent = 0
     overdue = Action.objects.filter(status__in=OPEN_STATUSES, due_date__lt=today).select_related(
         "owner__line_manager"
@@ -367,7 +365,7 @@ def action_sweep() -> int:
             body=(
                 f"This action was due on {action.due_date:%-d %B %Y} and is still "
                 f"{action.get_status_display().lower()}.\n\n"
-                f"{base}{reverse('actions:detail', args=[action.pk])}\n"
+                f"{absolute_url('actions:detail', action.pk)}\n"
             ),
         )
     return sent

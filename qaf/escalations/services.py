@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from qaf.accounts.models import Role
@@ -28,6 +26,7 @@ from qaf.calendar import add_working_days
 from qaf.cases.models import Child, Involvement, InvolvementKind
 from qaf.common import clock
 from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.links import absolute_url
 from qaf.common.notifications import notification_send
 from qaf.organisation.models import JobRole, Staff, TeamMembership
 
@@ -90,8 +89,7 @@ def _emails(people: Sequence[Staff | None]) -> list[str]:
 
 
 def _link(escalation: Escalation) -> str:
-    base = getattr(settings, "QAF_SITE_URL", "").rstrip("/")
-    return f"{base}{reverse('escalations:detail', args=[escalation.pk])}"
+    return absolute_url("escalations:detail", escalation.pk)
 
 
 def _deadline_text(escalation: Escalation) -> str:

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 
 from qaf.accounts.models import Role
 from qaf.calendar import add_working_days
@@ -27,6 +26,7 @@ from qaf.cases.models import Child
 from qaf.cases.selectors import child_list_visible
 from qaf.common import clock
 from qaf.common.errors import DomainError
+from qaf.common.links import absolute_url
 from qaf.common.notifications import notification_send
 from qaf.escalations.models import EscalationKind, EscalationSource
 from qaf.escalations.selectors import closure_days
@@ -114,8 +114,7 @@ def link_find(*, token: str) -> FeedbackRequest | OpenLink | None:
 
 
 def public_url(token: str) -> str:
-    base = getattr(settings, "QAF_SITE_URL", "").rstrip("/")
-    return f"{base}{reverse('feedback_public:survey', args=[token])}"
+    return absolute_url("feedback_public:survey", token)
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,8 +555,7 @@ def safety_reasons(*, audience: str, answers: dict[str, Any]) -> list[str]:
 
 
 def _duty_link(alert: SafetyAlert) -> str:
-    base = getattr(settings, "QAF_SITE_URL", "").rstrip("/")
-    return f"{base}{reverse('feedback:alert_detail', args=[alert.pk])}"
+    return absolute_url("feedback:alert_detail", alert.pk)
 
 
 def safety_check(
