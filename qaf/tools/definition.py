@@ -1389,14 +1389,28 @@ def library_read(path: Path, *, previous: ToolDefinition | None = None) -> ToolD
     return definition
 
 
+_LIBRARY_CACHE: dict[tuple[str, int, int, tuple[str, int] | None], ToolDefinition] = {}
+
+
 def load_library() -> list[ToolDefinition]:
     """Every shipped definition, each later version checked against the one before. The first
-    invalid file stops everything with a DefinitionInvalid naming it."""
+    invalid file stops everything with a DefinitionInvalid naming it. A file already checked is
+    not parsed again until it changes (by modification time and size)."""
     tools: list[ToolDefinition] = []
     previous: ToolDefinition | None = None
     for key, path in library_index():
         prior = previous if previous is not None and previous.key == key else None
-        previous = library_read(path, previous=prior)
+        stat = path.stat()
+        cache_key = (
+            str(path),
+            stat.st_mtime_ns,
+            stat.st_size,
+            (prior.key, prior.version) if prior is not None else None,
+        )
+        found = _LIBRARY_CACHE.get(cache_key)
+        if found is None:
+            found = _LIBRARY_CACHE[cache_key] = library_read(path, previous=prior)
+        previous = found
         tools.append(previous)
     return tools
 

@@ -229,3 +229,10 @@ def test_loading_the_valid_library_copy_loads_each_file_once(library_dir) -> Non
     created = tool_library_load(by=None)
     assert sorted(v.tool.key for v in created) == ["iro-post-review-qa", "pep-quality-check"]
     assert tool_library_load(by=None) == []
+
+
+def test_a_shipped_file_changed_after_loading_is_checked_again(library_dir) -> None:
+    assert len(load_library()) == 2
+    _break(library_dir)
+    with pytest.raises(DefinitionInvalid, match="pep-quality-check"):
+        load_library()
