@@ -198,6 +198,9 @@ def test_complete_the_universal_audit_with_the_keyboard_only(page: Page, site: D
     overall = next(g for g in grades if g != overall_suggested)
     choose_radio(page, "overall_grade", grades.index(overall))
     type_into(page, "#id_overall_grade_reason", "Weighed across the whole record.")
+    # Shift+Tab goes back into the radio group, onto the grade chosen.
+    tab_to(page, 'input[name="overall_grade"]', back=True)
+    expect(page.locator(":focus")).to_have_attribute("value", overall)
     tab_to(page, 'button[type="submit"]')
     expect(page.locator(":focus")).to_have_text("Submit")
     page.keyboard.press("Enter")
