@@ -17,19 +17,21 @@ def annex_a_headers(number: int) -> list[str]:
     return [column.header for column in _columns_for(number)]
 
 
-def write_xlsx(sheets: dict[str, Sequence[Sequence[Any]]]) -> bytes:
-    """A workbook with one sheet per entry; the first row of each is its header."""
+def write_xlsx(sheets: dict[str, Sequence[Sequence[Any]]], *, blank: Any = None) -> bytes:
+    """A workbook with one sheet per entry; the first row of each is its header. Empty cells
+    are left out, or written as `blank` (blank="" gives every row every cell, as some
+    readers, liiatools among them, require)."""
     workbook = Workbook(write_only=True)
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title=title[:31])
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([blank if cell is None else cell for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def annex_a_workbook(lists: dict[int, Iterable[dict[str, Any]]]) -> bytes:
+def annex_a_workbook(lists: dict[int, Iterable[dict[str, Any]]], *, blank: Any = None) -> bytes:
     """An Annex A workbook: lists maps list number to rows keyed by column header."""
     sheets: dict[str, list[list[Any]]] = {}
     for number, rows in lists.items():
@@ -37,7 +39,7 @@ def annex_a_workbook(lists: dict[int, Iterable[dict[str, Any]]]) -> bytes:
         sheet = [headers]
         sheet.extend([row.get(header) for header in headers] for row in rows)
         sheets[f"List {number} - {LISTS[number][0]}"] = sheet
-    return write_xlsx(sheets)
+    return write_xlsx(sheets, blank=blank)
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -149,10 +151,21 @@ def synthetic_annex_a(
     team_names: dict[int, str] | None = None,
     worker_names: dict[int, str] | None = None,
     max_rows: int | None = None,
+    adopters: int = 0,
+    blank: Any = None,
 ) -> bytes:
-    """An Annex A workbook (lists 1-10) of generated data; max_rows caps the data rows."""
+    """An Annex A workbook (lists 1-10) of generated data; max_rows caps the data rows of lists
+    1-10. adopters > 0 adds List 11 with that many fictional adopter enquiries. blank: what
+    empty cells are written as (write_xlsx)."""
     teams, workers = team_names or {}, worker_names or {}
-    lists: dict[int, list[dict[str, Any]]] = {n: [] for n in range(1, 11)}
+    lists: dict[int, list[dict[str, Any]]] = {n: [] for n in range(1, 12)}
+    for n in range(adopters):
+        lists[11].append(
+            {
+                "Individual adopter identifier": f"ADOPTER{n + 1:06d}",
+                "Date enquiry received": data.today - dt.timedelta(days=(n * 37) % 730),
+            }
+        )
     total = 0
     for child, rows in _by_child(data).items():
         code, dob, sex, ethnicity = data.children[child]
@@ -278,8 +291,8 @@ def synthetic_annex_a(
                 continue
             total += 1
             if max_rows is not None and total >= max_rows:
-                return annex_a_workbook({n: rows for n, rows in lists.items() if rows})
-    return annex_a_workbook({n: rows for n, rows in lists.items() if rows})  # fmt: skip
+                return annex_a_workbook({n: r for n, r in lists.items() if r}, blank=blank)
+    return annex_a_workbook({n: r for n, r in lists.items() if r}, blank=blank)
 
 
 def synthetic_ssda903(data: Any) -> bytes:
