@@ -19,7 +19,9 @@ from qaf.cases.services import case_data_apply, case_data_parse, case_import_cre
 from qaf.common.errors import ImportRefused
 from qaf.organisation.tests.factories import StaffFactory, TeamFactory
 
-DATA = Path("/work/shared/data/csc")
+# The public synthetic files in shared/, which sits beside the repository (CI clones it there).
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "csc"
+assert DATA.is_dir(), f"the shared synthetic case data is missing: expected {DATA}"
 
 
 def ssda903_zip() -> bytes:
