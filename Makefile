@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml
@@ -78,3 +78,8 @@ bench-tools: install var
 # Sampling and allocating a county audit cycle; its progress page (benchmarks/README.md).
 bench-cycle: install var
 	$(PY) benchmarks/bench_cycle.py
+
+# Annex A import (100,000 rows, PostgreSQL) against liiatools annex-a cleanfile (benchmarks/README.md).
+bench-import: install var
+	sh benchmarks/liiatools/setup.sh
+	$(PY) benchmarks/bench_import.py
