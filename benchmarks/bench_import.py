@@ -78,7 +78,7 @@ from qaf.cases.management.commands.seed_case_data import _teams
 from qaf.cases.synthetic import generate
 from qaf.organisation.models import Staff, Team
 rows, adopters, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-councils = rows // 35_000 + 1  # one generated council writes about 37,000 rows
+councils = rows // 30_000 + 1  # one generated council writes about 32,500 rows (lists 1-10)
 data = generate(scale="county", seed=7, today=dt.date(2025, 9, 30), teams=_teams(),
                 councils=councils)
 workbook = synthetic_annex_a(
