@@ -66,8 +66,8 @@ from django.shortcuts import render
 from django.test import RequestFactory
 from qaf.accounts.models import Role, User
 from qaf.audits import services, views
-from qaf.audits.models import (Audit, AuditTransition, Cycle, CycleTool, PoolKind, PoolMember,
-                               SampledCase)
+from qaf.audits.models import (Audit, AuditTransition, Cycle, CycleTool, Moderation, PoolKind,
+                               PoolMember, SampledCase)
 from qaf.cases.models import Child, Involvement
 from qaf.common import clock
 from qaf.organisation.models import Service, Staff
@@ -95,6 +95,7 @@ RULE = {"percentage": 13, "strata": ["service", "kind"]}  # about 2,000 of 15,50
 def clear():
     with transaction.atomic():
         AuditTransition.objects.all().delete()
+        Moderation.objects.all().delete()  # the demo's moderated cycles (PROTECT on the audit)
         Audit.objects.all().delete()
         SampledCase.objects.all().delete()
         Cycle.objects.all().delete()

@@ -8,6 +8,7 @@ from django.db import transaction
 from faker import Faker
 
 from qaf.accounts.models import Role, User
+from qaf.audits.demo import audit_demo_generate
 from qaf.cases.models import Child, Involvement, InvolvementKind, Sex
 from qaf.common import clock
 from qaf.common.errors import DomainError
@@ -143,6 +144,7 @@ def demo_council_generate(*, scale: str, seed: int, password: str) -> dict[str, 
 class _Generator:
     def __init__(self, scale: Scale, seed: int) -> None:
         self.scale = scale
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake = Faker("en_GB")
         self.fake.seed_instance(seed)
@@ -179,6 +181,8 @@ class _Generator:
         self._accounts(password, teams, members, districts, qa_staff, chairs, iros)
         # The shipped audit tools, published, so the demo shows every tool (qaf.tools).
         tool_library_load(by=None)
+        # Audit cycles: an earlier finalised one and one in progress (qaf.audits.demo).
+        audit_demo_generate(seed=self.seed)
 
     def _person(self, job_role: str, line_manager: Staff | None = None) -> Staff:
         self.staff_seq += 1
