@@ -35,8 +35,14 @@ def test_elected_member_home_shows_no_child(council, client_for):
 
 
 def test_navigation_is_role_aware(client_for):
-    qa = [a.get_text(strip=True) for a in page(client_for(Role.QA_OFFICER).get("/")).select("#navigation a")]
-    member = [a.get_text(strip=True) for a in page(client_for(Role.ELECTED_MEMBER).get("/")).select("#navigation a")]
+    qa = [
+        a.get_text(strip=True)
+        for a in page(client_for(Role.QA_OFFICER).get("/")).select("#navigation a")
+    ]
+    member = [
+        a.get_text(strip=True)
+        for a in page(client_for(Role.ELECTED_MEMBER).get("/")).select("#navigation a")
+    ]
     assert "Access log" in qa and "Children" in qa
     assert "Children" not in member and "Access log" not in member
 
