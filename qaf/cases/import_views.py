@@ -66,7 +66,8 @@ def _get(request: HttpRequest, import_id: int) -> CaseImport:
 @require_GET
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     record = _get(request, import_id)
-    template = "cases/import_status.html" if request.htmx else "cases/import_detail.html"
+    htmx = request.htmx  # type: ignore[attr-defined]  # set by django-htmx's middleware
+    template = "cases/import_status.html" if htmx else "cases/import_detail.html"
     response = render(request, template, {"record": record, "poll_seconds": POLL_SECONDS})
     if not record.is_finished:
         # Browsers honour the Refresh header without JavaScript; htmx polls the status instead.

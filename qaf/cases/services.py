@@ -29,7 +29,7 @@ from .models import (
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 BATCH = 2000
 
-EXTENSIONS = {
+EXTENSIONS: dict[str, tuple[str, ...]] = {
     ImportFormat.ANNEX_A: (".xlsx", ".xlsm"),
     ImportFormat.SSDA903: (".zip", ".xml"),
     ImportFormat.CIN: (".xml",),
@@ -338,8 +338,8 @@ def _upsert_events(
     pks = sorted({child_pk[record.child_id] for record in records})
     existing: dict[tuple[Any, ...], CaseEvent] = {}
     for chunk in _chunks(pks):
-        for event in CaseEvent.objects.filter(child_id__in=chunk):
-            existing[(event.child_id, event.kind, event.start_date, event.source_key)] = event
+        for found in CaseEvent.objects.filter(child_id__in=chunk):
+            existing[(found.child_id, found.kind, found.start_date, found.source_key)] = found
     to_create: list[CaseEvent] = []
     to_update: list[CaseEvent] = []
     for record in records:
@@ -396,7 +396,7 @@ def _upsert_events_postgresql(
     table = connection.ops.quote_name(meta.db_table)
     key = ["child", "kind", "start_date", "source_key"]
     names = [*key, *(name.removesuffix("_id") for name in _EVENT_FIELDS)]
-    columns = [connection.ops.quote_name(meta.get_field(n).column) for n in names]
+    columns = [connection.ops.quote_name(meta.get_field(n).column) for n in names]  # type: ignore[union-attr,arg-type]  # concrete fields only
     value_columns = columns[len(key) :]
     imported = connection.ops.quote_name(meta.get_field("imported_by").column)
     listed = ", ".join(columns)
@@ -467,9 +467,13 @@ def _upsert_involvements(
         return
     existing: dict[tuple[Any, ...], Involvement] = {}
     for chunk in _chunks(sorted({key[0] for key in wanted})):
-        for involvement in Involvement.objects.filter(child_id__in=chunk):
-            key = (involvement.child_id, involvement.kind, involvement.start_date)
-            existing[key] = involvement
+        for found_involvement in Involvement.objects.filter(child_id__in=chunk):
+            found_key = (
+                found_involvement.child_id,
+                found_involvement.kind,
+                found_involvement.start_date,
+            )
+            existing[found_key] = found_involvement
     to_create: list[Involvement] = []
     to_update: list[Involvement] = []
     for key, values in wanted.items():

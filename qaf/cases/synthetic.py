@@ -203,10 +203,10 @@ def generate(
     data.events = unique
     places: set[tuple[int, str, dt.date]] = set()
     involvements = []
-    for row in data.involvements:
-        if (row[0], row[1], row[2]) not in places:  # the importers' key for an involvement
-            places.add((row[0], row[1], row[2]))
-            involvements.append(row)
+    for place in data.involvements:
+        if (place[0], place[1], place[2]) not in places:  # the importers' key for an involvement
+            places.add((place[0], place[1], place[2]))
+            involvements.append(place)
     data.involvements = involvements
     return data
 

@@ -3,7 +3,7 @@
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -17,7 +17,7 @@ def annex_a_headers(number: int) -> list[str]:
     return [column.header for column in _columns_for(number)]
 
 
-def write_xlsx(sheets: dict[str, Sequence[Sequence[Any]]], *, blank: Any = None) -> bytes:
+def write_xlsx(sheets: Mapping[str, Sequence[Sequence[Any]]], *, blank: Any = None) -> bytes:
     """A workbook with one sheet per entry; the first row of each is its header. Empty cells
     are left out, or written as `blank` (blank="" gives every row every cell, as some
     readers, liiatools among them, require)."""
@@ -36,7 +36,7 @@ def annex_a_workbook(lists: dict[int, Iterable[dict[str, Any]]], *, blank: Any =
     sheets: dict[str, list[list[Any]]] = {}
     for number, rows in lists.items():
         headers = annex_a_headers(number)
-        sheet = [headers]
+        sheet: list[list[Any]] = [list(headers)]
         sheet.extend([row.get(header) for header in headers] for row in rows)
         sheets[f"List {number} - {LISTS[number][0]}"] = sheet
     return write_xlsx(sheets, blank=blank)

@@ -78,8 +78,8 @@ class Command(BaseCommand):
             raise CommandError(record.message)
         verb = "Checked (dry run, nothing written)" if record.dry_run else "Imported"
         self.stdout.write(f"{verb} {record.file_name} (import {record.pk}):")
-        for label, value in record.summary_rows:
-            self.stdout.write(f"  {label}: {value:,}")
+        for label, count in record.summary_rows:
+            self.stdout.write(f"  {label}: {count:,}")
 
 
 def _guess(name: str, data: bytes) -> str:
