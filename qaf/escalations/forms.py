@@ -5,7 +5,6 @@ from django import forms
 from .models import (
     EscalationKind,
     EscalationSource,
-    PracticeGrade,
     ReviewKind,
     SecondPersonRequestKind,
 )
@@ -145,17 +144,4 @@ class PracticeReviewForm(forms.Form):
             "required": "Enter the date of the meeting",
             "invalid": "Enter a real date, for example 27/3/2026",
         },
-    )
-    grade = forms.ChoiceField(
-        label="Overall grade of the practice",
-        choices=PracticeGrade.choices,
-        widget=forms.RadioSelect,
-        help_text="Outstanding sends a practice appreciation; Inadequate raises a practice alert.",
-        error_messages={"required": "Choose the overall grade"},
-    )
-    notes = forms.CharField(
-        label="Notes on the practice seen",
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=5000,
-        error_messages={"required": "Enter notes on the practice seen"},
     )

@@ -218,8 +218,18 @@ class PracticeReview(models.Model):
     )
     meeting_date = models.DateField()
     kind = models.CharField(max_length=20, choices=ReviewKind.choices)
-    grade = models.CharField(max_length=30, choices=PracticeGrade.choices)
-    notes = models.TextField()
+    # Blank while the reviewer's QA form (below) is still a draft.
+    grade = models.CharField(max_length=30, choices=PracticeGrade.choices, blank=True)
+    notes = models.TextField(blank=True)
+    # The QA form from the tool library (cp-chair-post-conference-qa, iro-post-review-qa) the
+    # reviewer fills in; None for reviews recorded with the earlier simple form.
+    form = models.OneToOneField(
+        "tools.FormResponse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="practice_review",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -234,6 +244,11 @@ class PracticeReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.meeting_date:%d/%m/%Y}"
+
+    @property
+    def is_draft(self) -> bool:
+        """Started on the QA form and not yet submitted (so no grade yet)."""
+        return not self.grade
 
 
 class PracticeAppreciation(models.Model):

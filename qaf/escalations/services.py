@@ -641,21 +641,7 @@ def _line_manager(practitioner: Staff | None, team_id: int | None) -> Staff | No
     return managers[0] if managers else None
 
 
-@transaction.atomic
-def practice_review_record(
-    *,
-    child: Child,
-    by: Any,
-    meeting_date: dt.date,
-    kind: str,
-    grade: str,
-    notes: str,
-) -> PracticeReview:
-    """Record a CP chair's or IRO's quality assurance after a conference or review.
-
-    Outstanding: a practice appreciation goes to the practitioner and their line manager.
-    Inadequate: a practice alert is raised (a practice-concern escalation).
-    """
+def _review_check(*, by: Any, kind: str, meeting_date: dt.date) -> None:
     allowed = REVIEW_KINDS_FOR_ROLE.get(by.role)
     if allowed is None or by.staff is None:
         raise PermissionDenied("Only CP chairs, IROs and the QA unit record practice reviews.")
@@ -663,15 +649,12 @@ def practice_review_record(
         raise DomainError("Choose the kind of meeting.")
     if kind not in allowed:
         raise DomainError(f"Your role does not record {ReviewKind(kind).label.lower()}s.")
-    if grade not in PracticeGrade.values:
-        raise DomainError("Choose the overall grade.")
     if meeting_date > clock.today():
         raise DomainError("The meeting date must be today or in the past.")
-    notes = (notes or "").strip()
-    if not notes:
-        raise DomainError("Enter notes on the practice seen.")
-    if len(notes) > MAX_REASON:
-        raise DomainError(f"Notes must be {MAX_REASON} characters or fewer.")
+
+
+def _review_involvements(child: Child, kind: str) -> tuple[Involvement | None, Involvement | None]:
+    """(the plan the review is about, the involvement whose worker the practice is theirs)."""
     today = clock.today()
     open_ = child.involvements.filter(start_date__lte=today).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
@@ -680,40 +663,40 @@ def practice_review_record(
     involvement = plan or open_.order_by("-start_date").first()
     if kind == ReviewKind.MIDWAY_REVIEW and plan is None:
         raise DomainError("A mid-way review needs an open child protection or child in care plan.")
-    practitioner = involvement.allocated_worker if involvement else None
-    review = PracticeReview.objects.create(
-        child=child,
-        involvement=plan,
-        reviewer=by.staff,
-        practitioner=practitioner,
-        meeting_date=meeting_date,
-        kind=kind,
-        grade=grade,
-        notes=notes,
-        recorded_by=by,
-        recorded_at=clock.now(),
+    return plan, involvement
+
+
+def _review_outcome(review: PracticeReview, *, by: Any) -> PracticeReview:
+    """Outstanding: a practice appreciation; Inadequate: a practice alert (an escalation)."""
+    child, kind, meeting_date, notes = review.child, review.kind, review.meeting_date, review.notes
+    involvement = review.involvement or (
+        child.involvements.filter(allocated_worker=review.practitioner)
+        .order_by("-start_date")
+        .first()
+        if review.practitioner
+        else None
     )
-    if grade == PracticeGrade.OUTSTANDING:
-        manager = _line_manager(practitioner, involvement.team_id if involvement else None)
+    if review.grade == PracticeGrade.OUTSTANDING:
+        manager = _line_manager(review.practitioner, involvement.team_id if involvement else None)
         message = (
-            f"{by.staff.full_name} found outstanding practice at the "
+            f"{review.reviewer.full_name} found outstanding practice at the "
             f"{review.get_kind_display().lower()} on {meeting_date:%-d %B %Y} for child "
             f"{child.council_child_id}:\n\n{notes}"
         )
         PracticeAppreciation.objects.create(
             review=review,
-            practitioner=practitioner,
+            practitioner=review.practitioner,
             line_manager=manager,
             message=message,
             sent_at=clock.now(),
         )
         notification_send(
-            to=_emails([practitioner]),
+            to=_emails([review.practitioner]),
             cc=_emails([manager]),
             subject="Practice appreciation",
             body=message + "\n",
         )
-    elif grade == PracticeGrade.INADEQUATE:
+    elif review.grade == PracticeGrade.INADEQUATE:
         source = (
             EscalationSource.IRO
             if by.role == Role.IRO or kind == ReviewKind.CIC_REVIEW
@@ -730,3 +713,138 @@ def practice_review_record(
         )
         review.save(update_fields=["alert"])
     return review
+
+
+@transaction.atomic
+def practice_review_record(
+    *,
+    child: Child,
+    by: Any,
+    meeting_date: dt.date,
+    kind: str,
+    grade: str,
+    notes: str,
+) -> PracticeReview:
+    """Record a CP chair's or IRO's quality assurance with the simple form (grade and notes).
+
+    Outstanding: a practice appreciation goes to the practitioner and their line manager.
+    Inadequate: a practice alert is raised (a practice-concern escalation).
+    """
+    _review_check(by=by, kind=kind, meeting_date=meeting_date)
+    if grade not in PracticeGrade.values:
+        raise DomainError("Choose the overall grade.")
+    notes = (notes or "").strip()
+    if not notes:
+        raise DomainError("Enter notes on the practice seen.")
+    if len(notes) > MAX_REASON:
+        raise DomainError(f"Notes must be {MAX_REASON} characters or fewer.")
+    plan, involvement = _review_involvements(child, kind)
+    review = PracticeReview.objects.create(
+        child=child,
+        involvement=plan,
+        reviewer=by.staff,
+        practitioner=involvement.allocated_worker if involvement else None,
+        meeting_date=meeting_date,
+        kind=kind,
+        grade=grade,
+        notes=notes,
+        recorded_by=by,
+        recorded_at=clock.now(),
+    )
+    return _review_outcome(review, by=by)
+
+
+CP_CHAIR_TOOL = "cp-chair-post-conference-qa"
+IRO_TOOL = "iro-post-review-qa"
+
+
+def practice_review_tool_key(*, kind: str, by: Any, plan: Involvement | None) -> str:
+    """The library tool for the meeting: CP conferences the CP chair's form, child in care
+    reviews the IRO's; a mid-way review the reviewer's own (the plan's kind for the QA unit)."""
+    if kind == ReviewKind.CP_CONFERENCE:
+        return CP_CHAIR_TOOL
+    if kind == ReviewKind.CIC_REVIEW:
+        return IRO_TOOL
+    if by.role == Role.CP_CHAIR:
+        return CP_CHAIR_TOOL
+    if by.role == Role.IRO:
+        return IRO_TOOL
+    return CP_CHAIR_TOOL if plan is not None and plan.kind == InvolvementKind.CP else IRO_TOOL
+
+
+def _published_tool(key: str) -> Any:
+    from qaf.tools.selectors import tool_get, tool_version_current
+    from qaf.tools.services import tool_library_load
+
+    for attempt in range(2):
+        tool = tool_get(key=key)
+        version = tool_version_current(tool=tool) if tool is not None else None
+        if version is not None:
+            return version
+        if attempt == 0 and tool is None:
+            tool_library_load(by=None)
+    raise DomainError(f"The QA form “{key}” has no published version: ask the QA unit.")
+
+
+@transaction.atomic
+def practice_review_start(
+    *, child: Child, by: Any, meeting_date: dt.date, kind: str
+) -> PracticeReview:
+    """Start a CP chair's or IRO's QA form (from the tool library) for a meeting: a draft
+    review linked to a new form response, authored by `by`, on the tool's current published
+    version. The grade comes when the form is submitted (`practice_review_submit`)."""
+    from qaf.tools.services import form_response_start
+
+    _review_check(by=by, kind=kind, meeting_date=meeting_date)
+    plan, involvement = _review_involvements(child, kind)
+    version = _published_tool(practice_review_tool_key(kind=kind, by=by, plan=plan))
+    response = form_response_start(
+        tool_version=version, author=by, child=child, purpose="practice_review"
+    )
+    return PracticeReview.objects.create(
+        child=child,
+        involvement=plan,
+        reviewer=by.staff,
+        practitioner=involvement.allocated_worker if involvement else None,
+        meeting_date=meeting_date,
+        kind=kind,
+        form=response,
+        recorded_by=by,
+        recorded_at=clock.now(),
+    )
+
+
+def _form_notes(response: Any) -> str:
+    """The reviewer's notes for the appreciation or alert: the overall grade's reason and the
+    sections' grade reasons, else a pointer to the form."""
+    parts = [str(v) for k, v in response.answers.items() if k.endswith("_outcome_reason") and v] + [
+        response.overall_grade_reason or ""
+    ]
+    parts += [(g or {}).get("reason", "") for g in response.section_grades.values()]
+    text = "\n".join(p.strip() for p in parts if p and p.strip())
+    return text or f"Graded on the {response.tool_version.tool.title} form."
+
+
+@transaction.atomic
+def practice_review_submit(
+    *, review: PracticeReview, by: Any, expected_version: int | None = None
+) -> PracticeReview:
+    """Submit the review's QA form (`qaf.tools.services.form_response_submit`: raises
+    FormIncomplete listing what is missing) and act on its overall grade: Outstanding sends a
+    practice appreciation, Inadequate raises a practice alert."""
+    from qaf.tools.services import form_response_submit
+
+    locked = PracticeReview.objects.select_for_update().get(pk=review.pk)
+    if locked.form_id is None or not locked.is_draft:
+        raise DomainError("This practice review has already been recorded.")
+    if by.pk != locked.recorded_by_id:
+        raise PermissionDenied("Only the reviewer submits their QA form.")
+    response = form_response_submit(response=locked.form, by=by, expected_version=expected_version)
+    grade = response.overall_grade
+    if grade not in PracticeGrade.values:
+        raise DomainError("Choose the overall grade.")
+    locked.grade = grade
+    locked.notes = _form_notes(response)[:4000]
+    locked.recorded_at = clock.now()
+    locked.save(update_fields=["grade", "notes", "recorded_at"])
+    return _review_outcome(locked, by=by)

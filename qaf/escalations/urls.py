@@ -12,6 +12,21 @@ urlpatterns = [
     path("practice-reviews/", views.practice_review_list, name="practice_review_list"),
     path("practice-reviews/new/", views.practice_review_new, name="practice_review_new"),
     path("practice-reviews/<int:pk>/", views.practice_review_detail, name="practice_review_detail"),
+    path(
+        "practice-reviews/<int:pk>/form/",
+        views.practice_review_tasks,
+        name="practice_review_tasks",
+    ),
+    path(
+        "practice-reviews/<int:pk>/form/check/",
+        views.practice_review_check,
+        name="practice_review_check",
+    ),
+    path(
+        "practice-reviews/<int:pk>/form/<slug:section_key>/",
+        views.practice_review_section,
+        name="practice_review_section",
+    ),
     path("requests/<int:pk>/", views.request_decide, name="request_decide"),
     path("<int:pk>/", views.escalation_detail, name="detail"),
     path("<int:pk>/request/", views.request_create, name="request_create"),

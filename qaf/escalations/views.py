@@ -431,7 +431,7 @@ def practice_review_list(request: HttpRequest) -> HttpResponse:
             },
             r.child.council_child_id,
             r.get_kind_display(),
-            r.get_grade_display(),
+            r.get_grade_display() or "In progress",
             r.reviewer.full_name,
         ]
         for r in practice_review_list_visible(user=user)[:200]
@@ -450,6 +450,7 @@ def practice_review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_review_new(request: HttpRequest) -> HttpResponse:
+    """Start a practice review: the child, the meeting and its date; then the QA form."""
     user: Any = request.user
     if user.role not in REVIEWERS or user.staff is None:
         raise Http404
@@ -465,25 +466,176 @@ def practice_review_new(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                review = services.practice_review_record(
+                review = services.practice_review_start(
                     child=child,
                     by=user,
                     meeting_date=form.cleaned_data["meeting_date"],
                     kind=form.cleaned_data["kind"],
-                    grade=form.cleaned_data["grade"],
-                    notes=form.cleaned_data["notes"],
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Practice review recorded.")
-                return redirect("escalations:practice_review_detail", review.pk)
+                messages.success(request, "Practice review started: fill in the QA form.")
+                return redirect("escalations:practice_review_tasks", review.pk)
     return render(request, "escalations/practice_review_form.html", {"form": form})
+
+
+def _review_draft_or_404(request: HttpRequest, pk: int) -> Any:
+    """The caller's own practice review whose QA form is still a draft (else 404)."""
+    from qaf.tools.selectors import form_response_get_editable
+
+    review = practice_review_get_visible(user=request.user, pk=pk)
+    if review is None or review.form_id is None or not review.is_draft:
+        raise Http404
+    response = form_response_get_editable(user=request.user, pk=review.form_id)
+    if response is None:
+        raise Http404
+    review.form = response
+    return review
+
+
+@login_required
+@require_GET
+def practice_review_tasks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The QA form's task list: each section with its status, then check and submit."""
+    from qaf.tools.views import section_states
+
+    review = _review_draft_or_404(request, pk)
+    states = section_states(review.form)
+    tasks = [
+        {
+            "id": f"section-{s['section'].key}",
+            "title": s["section"].title,
+            "href": ""
+            if s["state"] == "cannot_start"
+            else reverse("escalations:practice_review_section", args=[pk, s["section"].key]),
+            "hint": "Answer the earlier sections first: its questions depend on them."
+            if s["state"] == "cannot_start"
+            else "",
+            "status": s["label"],
+            "colour": s["colour"],
+        }
+        for s in states
+    ]
+    return render(
+        request,
+        "escalations/practice_review_tasks.html",
+        {
+            "review": review,
+            "response": review.form,
+            "tasks": tasks,
+            "done": sum(1 for s in states if s["state"] == "completed"),
+            "total": len(states),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_review_section(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
+    """One section of the QA form (the tool engine's page; autosave through its endpoint)."""
+    from qaf.tools.selectors import case_facts_for
+    from qaf.tools.views import section_page
+
+    review = _review_draft_or_404(request, pk)
+    if section_key not in {s.key for s in review.form.definition.sections}:
+        raise Http404
+    return section_page(
+        request,
+        review.form,
+        section_key,
+        action_url=reverse("escalations:practice_review_section", args=[pk, section_key]),
+        autosave_url=reverse("forms:autosave", args=[review.form.pk, section_key]),
+        done_url=reverse("escalations:practice_review_tasks", args=[pk]),
+        facts=case_facts_for(child=review.child),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every answer, the overall grade and Submit: Outstanding sends a practice appreciation,
+    Inadequate raises a practice alert."""
+    from qaf.tools import answers as ans
+    from qaf.tools.forms import OverallGradeForm
+    from qaf.tools.services import FormIncomplete, form_response_set_grade
+    from qaf.tools.views import _answer_rows
+
+    review = _review_draft_or_404(request, pk)
+    response = review.form
+    definition = response.definition
+    grade_form = OverallGradeForm(
+        request.POST if request.method == "POST" else None,
+        definition=definition,
+        response=response,
+    )
+    missing: list[Any] = []
+    if request.method == "POST":
+        try:
+            if not grade_form.is_valid():
+                raise DomainError("")
+            response = form_response_set_grade(
+                response=response,
+                section_key=None,
+                grade=grade_form.cleaned_data["overall_grade"] or "",
+                reason=grade_form.cleaned_data["overall_grade_reason"] or "",
+                by=request.user,
+                expected_version=response.row_version,
+            )
+            review.form = response
+            review = services.practice_review_submit(
+                review=review, by=request.user, expected_version=response.row_version
+            )
+        except FormIncomplete as e:
+            missing = e.missing
+        except DomainError as e:
+            if str(e):
+                grade_form.add_error("overall_grade_reason", str(e))
+        else:
+            outcome = {
+                "outstanding": "a practice appreciation has been sent",
+                "inadequate": "a practice alert has been raised",
+            }.get(review.grade, "")
+            messages.success(
+                request, "Practice review submitted" + (f": {outcome}" if outcome else "")
+            )
+            return redirect("escalations:practice_review_detail", review.pk)
+    else:
+        missing = ans.form_missing(
+            definition, response.answers, response.section_grades, response.overall_grade
+        )
+    links = [
+        {
+            "message": m.message,
+            "href": (
+                reverse("escalations:practice_review_section", args=[pk, m.section_key])
+                + (f"#id_{m.question_key}" if m.question_key else "#id_qaf_section_grade_0")
+            )
+            if m.section_key
+            else "#id_overall_grade_0",
+        }
+        for m in missing
+    ]
+    return render(
+        request,
+        "escalations/practice_review_check.html",
+        {
+            "review": review,
+            "response": response,
+            "sections": _answer_rows(response),
+            "grade_form": grade_form,
+            "form": grade_form,
+            "missing": links,
+            "submitted_attempt": request.method == "POST",
+        },
+    )
 
 
 @login_required
 @require_GET
 def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from qaf.tools.views import _answer_rows
+
     review = practice_review_get_visible(user=request.user, pk=pk)
     if review is None:
         raise Http404
@@ -493,12 +645,26 @@ def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ("Date of the meeting", f"{review.meeting_date:%-d %B %Y}"),
         ("Reviewer", review.reviewer.full_name),
         ("Practitioner", review.practitioner),
-        ("Overall grade", review.get_grade_display()),
+        ("Overall grade", review.get_grade_display() if review.grade else "Not yet submitted"),
         ("Notes", review.notes),
         ("Recorded", _when(review.recorded_at)),
     ]
+    if review.involvement_id is not None:
+        summary.insert(2, ("Plan", str(review.involvement.get_kind_display())))
     if hasattr(review, "appreciation"):
         summary.append(("Practice appreciation sent", _when(review.appreciation.sent_at)))
+    continue_url = None
+    if review.is_draft and review.form_id and review.form.author_id == request.user.pk:
+        continue_url = reverse("escalations:practice_review_tasks", args=[pk])
+    sections = _answer_rows(review.form) if review.form_id and not review.is_draft else None
     return render(
-        request, "escalations/practice_review_detail.html", {"review": review, "summary": summary}
+        request,
+        "escalations/practice_review_detail.html",
+        {
+            "review": review,
+            "summary": summary,
+            "continue_url": continue_url,
+            "sections": sections,
+            "response": review.form,
+        },
     )

@@ -12,7 +12,7 @@ from qaf.escalations.models import (
     SecondPersonRequest,
 )
 from qaf.organisation.tests.factories import StaffFactory
-from tests.access_matrix.objects import child
+from tests.access_matrix.objects import ANONYMOUS, child
 
 WHEN = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 AUTHORISERS = {Role.SERVICE_MANAGER, Role.ASSISTANT_DIRECTOR, Role.DIRECTOR, Role.QA_OFFICER}
@@ -101,7 +101,43 @@ def escalation_step(council: Any, role: str) -> tuple[str | None, str | None]:
     return "acknowledge", "acknowledge"
 
 
+def practice_review_draft(council: Any, role: str) -> tuple[int | None, int | None]:
+    """A practice review whose IRO QA form the role's account is filling in, and one on the
+    same child someone else is filling in (only the reviewer reaches a draft form)."""
+    from qaf.tools.services import form_response_start
+    from qaf.tools.tests.factories import library_version
+
+    version = library_version("iro-post-review-qa")
+    inside, _ = child(council, role)
+    child_id = inside if inside is not None else council.own_child.pk
+    the_child = type(council.own_child).objects.get(pk=child_id)
+    reviewer = StaffFactory(job_role="iro")
+
+    def make(author: Any) -> int:
+        return PracticeReview.objects.create(
+            child_id=child_id,
+            reviewer=reviewer,
+            meeting_date=dt.date(2026, 3, 2),
+            kind="cic_review",
+            form=form_response_start(tool_version=version, author=author, child=the_child),
+            recorded_by=author,
+            recorded_at=WHEN,
+        ).pk
+
+    other = council.users[Role.DIRECTOR if role != Role.DIRECTOR else Role.QA_OFFICER]
+    if role == ANONYMOUS:
+        return None, make(other)
+    return make(council.users[role]), make(other)
+
+
+def practice_review_section_key(council: Any, role: str) -> tuple[str, str]:
+    """The first section of the IRO QA form (the same for both reviews)."""
+    return "iro_review", "iro_review"
+
+
 KINDS = {
+    "practice_review_draft": practice_review_draft,
+    "practice_review_section_key": practice_review_section_key,
     "escalation": escalation,
     "practice_review": practice_review,
     "second_person_request": second_person_request,

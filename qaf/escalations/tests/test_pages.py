@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 from django.core import mail
 
 from qaf.accounts.models import Role
-from qaf.escalations.models import ClosureDay, Escalation, EscalationStatus, PracticeReview
+from qaf.escalations.models import ClosureDay, Escalation, EscalationStatus
 from qaf.escalations.tests.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -192,32 +192,3 @@ def test_closure_days_are_managed_by_the_qa_unit(client_for):
     assert client_for(Role.SERVICE_MANAGER).get("/escalations/closure-days/").status_code == 404
     qa.post(f"/escalations/closure-days/{closure.pk}/remove/")
     assert not ClosureDay.objects.exists()
-
-
-def test_iro_records_an_inadequate_review_and_an_alert_is_raised(council, client_for):
-    iro = client_for(Role.IRO)
-    page = soup(iro.post("/escalations/practice-reviews/new/", {}))
-    assert [href for href, _ in error_links(page)] == [
-        "#id_child_id",
-        "#id_kind_0",
-        "#id_meeting_date",
-        "#id_grade_0",
-        "#id_notes",
-    ]
-    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
-        response = iro.post(
-            "/escalations/practice-reviews/new/",
-            {
-                "child_id": council.cic_child.council_child_id,
-                "kind": "cic_review",
-                "meeting_date": "2/3/2026",
-                "grade": "inadequate",
-                "notes": "No plan for contact",
-            },
-        )
-        page = soup(iro.get(response["Location"]))
-    review = PracticeReview.objects.get()
-    assert response["Location"] == f"/escalations/practice-reviews/{review.pk}/"
-    assert summary(page)["Overall grade"] == "Inadequate"
-    assert page.select_one(f"a[href='/escalations/{review.alert.pk}/']") is not None
-    assert client_for(Role.PRACTITIONER).get(response["Location"]).status_code == 404
