@@ -26,6 +26,7 @@ from typing import Any
 from qaf.accounts.models import Role, User
 from qaf.cases.models import Involvement
 from qaf.common import clock
+from qaf.common.errors import DomainError
 from qaf.organisation.models import JobRole, Service, Staff, TeamMembership
 from qaf.tools.definition import ToolDefinition, suggest_grade, visible_questions
 from qaf.tools.models import ToolVersion
@@ -119,7 +120,7 @@ class _Pools:
             ),
             PoolKind.MODERATOR: list(
                 Staff.objects.filter(job_role=JobRole.SERVICE_MANAGER)
-                .exclude(pk=service_manager.staff_id)
+                .exclude(pk=_staff_of(service_manager).pk)
                 .order_by("staff_id")
             ),
         }
@@ -131,13 +132,13 @@ class _Pools:
     def _save(self, kind: str, user: User) -> None:
         services.pool_member_save(
             kind=kind,
-            staff=user.staff,
+            staff=_staff_of(user),
             monthly_capacity=self.PER_CYCLE,
             trained_on=clock.today() - dt.timedelta(days=300),
             active=True,
             by=self.qa,
         )
-        self.accounts[user.staff_id] = user
+        self.accounts[_staff_of(user).pk] = user
 
     def fit(self, sample_size: int) -> None:
         """Enough members for the sample, with one to spare for the peer rule."""
@@ -251,7 +252,7 @@ def _answers(definition: ToolDefinition, grades: Mapping[str, str], rng: random.
                 continue
             values = [v for v, _ in definition.choices(q)]
             if q.type == "scale":
-                answers[q.key] = min(values, key=lambda v, lv=level: abs(int(v) - lv))
+                answers[q.key] = _nearest(values, level)
             elif q.type == "multiple_choice":
                 answers[q.key] = [v for v in values if v in ("child", "parent")] or values[:1]
             elif q.type in ("single_choice", "yes_no_na", "grade"):
@@ -270,6 +271,18 @@ def _answers(definition: ToolDefinition, grades: Mapping[str, str], rng: random.
     return {k: v for k, v in answers.items() if k in shown}
 
 
+def _nearest(values: list[Any], level: int) -> Any:
+    """The scale value closest to `level`."""
+    return min(values, key=lambda v: abs(int(v) - level))
+
+
+def _staff_of(user: User) -> Staff:
+    """The demo accounts all work for the council: one without a staff record is a bug."""
+    if user.staff is None:
+        raise DomainError(f"The demo account {user.username} has no staff record.")
+    return user.staff
+
+
 def _fill(audit: Audit, auditor: User, version: ToolVersion, rng: random.Random) -> Audit:
     """The auditor opens the audit and completes every section of the tool (pages' services)."""
     audit = services.audit_open_form(audit=audit, by=auditor)
@@ -280,6 +293,8 @@ def _fill(audit: Audit, auditor: User, version: ToolVersion, rng: random.Random)
     }
     answers = _answers(definition, grades, rng)
     form = audit.form
+    if form is None:
+        raise DomainError("The audit's form did not open.")
     for section in definition.sections:
         keys = {q.key for q in section.questions}
         result = form_response_save_section(
@@ -310,7 +325,7 @@ def _fill(audit: Audit, auditor: User, version: ToolVersion, rng: random.Random)
         audit=audit,
         by=auditor,
         title="Review the plan with the family and add dates to each action",
-        owner=audit.practitioner or auditor.staff,
+        owner=audit.practitioner or _staff_of(auditor),
         due_date=clock.today() + dt.timedelta(days=28),
     )
     return audit
@@ -370,8 +385,8 @@ def _take_to(
 ) -> None:
     """Move one audit to `target` the way its people would: the auditor opens, fills and
     submits; the moderator returns it or moderates (and finalises); the QA unit cancels."""
-    auditor = accounts.get(audit.auditor_id)
-    moderator = accounts.get(audit.moderator_id)
+    auditor = accounts.get(audit.auditor_id) if audit.auditor_id is not None else None
+    moderator = accounts.get(audit.moderator_id) if audit.moderator_id is not None else None
     if target == AuditStatus.ALLOCATED or auditor is None:
         return
     if target == AuditStatus.CANCELLED:

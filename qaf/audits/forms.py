@@ -1,7 +1,10 @@
 """Forms: field validation only. Business rules live in services.py."""
 
+from __future__ import annotations
+
 import secrets
 import uuid
+from typing import Any
 
 from django import forms
 
@@ -70,7 +73,7 @@ class RuleForm(forms.Form):
         initial=["team"],
         error_messages={"required": "Choose at least one way to group the sample"},
     )
-    services = forms.ModelMultipleChoiceField(
+    services: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label="Services",
         queryset=Service.objects.all(),
         required=False,
@@ -120,7 +123,7 @@ class RuleForm(forms.Form):
 
     def rule(self) -> dict:
         d = self.cleaned_data
-        rule = {"strata": list(d["strata"])}
+        rule: dict[str, Any] = {"strata": list(d["strata"])}
         for key in (
             "per_stratum_quota",
             "percentage",
@@ -215,7 +218,7 @@ class ReallocateForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose auditor or moderator"},
     )
-    staff = forms.ModelChoiceField(
+    staff: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Give it to",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose who to give it to"},
@@ -238,7 +241,7 @@ class PoolMemberForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the pool"},
     )
-    staff = forms.ModelChoiceField(
+    staff: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Person",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose the person"},
@@ -271,7 +274,7 @@ class ActionForm(SubmissionKeyMixin):
     title = forms.CharField(
         label="Action", max_length=200, error_messages={"required": "Enter the action"}
     )
-    owner = forms.ModelChoiceField(
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Owner",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose the owner"},
@@ -345,23 +348,23 @@ class FinaliseForm(forms.Form):
 
 
 class TriadForm(SubmissionKeyMixin):
-    audits = forms.ModelMultipleChoiceField(
+    audits: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label="Audits discussed",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose the audits the triad discussed"},
     )
-    manager_one = forms.ModelChoiceField(
+    manager_one: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="First manager",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose the first manager"},
     )
-    manager_two = forms.ModelChoiceField(
+    manager_two: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Second manager",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose the second manager"},
     )
-    qa_member = forms.ModelChoiceField(
+    qa_member: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="QA member",
         queryset=Staff.objects.filter(is_active=True),
         error_messages={"required": "Choose the QA member"},
@@ -389,7 +392,7 @@ class TriadForm(SubmissionKeyMixin):
 
 
 class InquiryForm(SubmissionKeyMixin):
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Team", queryset=None, error_messages={"required": "Choose the team"}
     )
     date = _date("Date of the conversation")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 
@@ -75,7 +75,9 @@ class AuditConflict(DomainError):
     """Someone changed the record after the caller read it. `current` is the record as saved
     now; `attempted` what the caller tried to save. Nothing was saved; the page shows both."""
 
-    def __init__(self, *, current: models.Model, attempted: Mapping[str, Any]) -> None:
+    def __init__(
+        self, *, current: Cycle | Audit | Moderation, attempted: Mapping[str, Any]
+    ) -> None:
         self.current = current
         self.attempted = dict(attempted)
         super().__init__(
@@ -578,11 +580,13 @@ def cycle_allocate(*, cycle: Cycle, by: Any) -> AllocationSummary:
     if cycle.status != CycleStatus.COMMITTED:
         raise DomainError("Commit the cycle before allocating.")
     teams = _current_teams()
-    audits = list(
-        Audit.objects.filter(cycle=cycle)
+    # Plain dicts: allocation writes the new auditor/moderator back by field name.
+    audits: list[dict[str, Any]] = [
+        dict(row)
+        for row in Audit.objects.filter(cycle=cycle)
         .exclude(status__in=FINAL_STATES)
         .values("pk", "team_id", "team__district_id", "auditor_id", "moderator_id")
-    )
+    ]
     unallocated: dict[int, str] = {}
     counts = {}
     now = clock.now()
@@ -989,6 +993,8 @@ def _reopen_form(audit: Audit, by: Any) -> Any:
     from qaf.tools.services import form_response_start
 
     old = audit.form
+    if old is None:
+        raise DomainError("This audit has no form to reopen.")
     new = form_response_start(
         tool_version=old.tool_version, author=by, child=audit.child, purpose="audit"
     )
@@ -1050,6 +1056,7 @@ def audit_action_add(
     """An action the auditor (or, during moderation, the moderator) sets on the case."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
     staff_id = getattr(by, "staff_id", None)
+    reference: Audit | Moderation
     if locked.status in AUDITOR_EDITABLE and locked.auditor_id == staff_id:
         source, reference = ActionSource.AUDIT, locked
     elif locked.status == AuditStatus.IN_MODERATION and locked.moderator_id == staff_id:
@@ -1132,6 +1139,8 @@ def moderation_start(*, audit: Audit, by: Any) -> Moderation:
             raise IllegalTransition("Only the moderator can moderate this audit.")
         return existing
     locked = _audit_move(audit=locked, action="begin_moderation", by=by)
+    if locked.moderator_id is None:
+        raise DomainError("This audit has no moderator.")
     now = clock.now()
     if existing is not None:  # a returned and resubmitted audit: moderate afresh
         existing.moderator_id = locked.moderator_id

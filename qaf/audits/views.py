@@ -61,7 +61,8 @@ STATUS_COLOURS = {
 
 
 def _qa(request: HttpRequest) -> None:
-    if not request.user.is_qa_unit:
+    user: Any = request.user
+    if not user.is_qa_unit:
         raise Http404
 
 
@@ -102,7 +103,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             c.get_template_display().split(" (")[0],
             f"{c.start_date:%-d %B %Y}",
             c.get_status_display(),
-            c.audit_count,
+            c.audit_count,  # type: ignore[attr-defined]  # annotated by the selector
         ]
         for c in selectors.cycle_list()
     ]
@@ -284,7 +285,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _triads(cycle: Cycle) -> list[Any]:
     triads = list(selectors.triad_list(cycle=cycle))
     for triad in triads:
-        triad.rows = [
+        triad.rows = [  # type: ignore[attr-defined]  # display rows for the template
             ("Audits", ", ".join(a.reference for a in triad.audits.all())),
             ("Discussion", triad.discussion),
             ("Reasons for the variance", triad.variance_reasons),
@@ -551,14 +552,15 @@ def pools(request: HttpRequest) -> HttpResponse:
 
 
 def _status_tag(audit: Audit) -> dict[str, str]:
-    return {"text": audit.get_status_display(), "colour": STATUS_COLOURS[audit.status]}
+    return {"text": audit.get_status_display(), "colour": STATUS_COLOURS[AuditStatus(audit.status)]}
 
 
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    staff = request.user.staff
-    if staff is None or not request.user.sees_children:
+    user: Any = request.user
+    staff = user.staff
+    if staff is None or not user.sees_children:
         raise Http404
     auditing = [
         [
@@ -593,9 +595,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _section_titles(audit: Audit) -> dict[str, str]:
-    if audit.form_id is None:
+    form = audit.form
+    if form is None:
         return {}
-    return {s.key: s.title for s in audit.form.definition.sections}
+    return {s.key: s.title for s in form.definition.sections}
 
 
 def _grade_rows(audit: Audit) -> list[list[str]]:
@@ -622,7 +625,8 @@ def _grade_rows(audit: Audit) -> list[list[str]]:
 
 
 def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
-    staff_id = request.user.staff_id
+    user: Any = request.user
+    staff_id = user.staff_id
     actions = services.audit_actions(audit=audit)
     moderation = Moderation.objects.filter(audit=audit).first()
     checks = moderation.action_checks if moderation else {}
@@ -668,7 +672,7 @@ def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
         "reflections": audit.reflections.select_related("author"),
         "is_auditor": audit.auditor_id is not None and audit.auditor_id == staff_id,
         "is_moderator": audit.moderator_id is not None and audit.moderator_id == staff_id,
-        "is_qa": request.user.is_qa_unit,
+        "is_qa": user.is_qa_unit,
         "can_reflect": audit.status
         in (
             AuditStatus.SUBMITTED,
@@ -676,7 +680,7 @@ def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
             AuditStatus.IN_MODERATION,
             AuditStatus.FINALISED,
         )
-        and (audit.practitioner_id == staff_id or request.user.role == "team_manager"),
+        and (audit.practitioner_id == staff_id or user.role == "team_manager"),
         "reflection_form": ReflectionForm(),
         "grade_head": ["Section", "Auditor's grade", "Moderated grade", "Reason for change"],
         "action_head": ["Action", "Owner", "Due", "Status", "Moderator's check"],
@@ -822,7 +826,8 @@ def _moderation_form(
 @require_http_methods(["GET", "POST"])
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(request, pk)
-    if audit.moderator_id is None or audit.moderator_id != request.user.staff_id:
+    user: Any = request.user
+    if audit.moderator_id is None or audit.moderator_id != user.staff_id:
         raise Http404
     if audit.status == AuditStatus.SUBMITTED:
         if request.method != "POST":
@@ -868,9 +873,14 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.AuditConflict as exc:
             conflict = exc
-            form = _moderation_form(request, audit, exc.current)
+            saved = exc.current
+            if not isinstance(saved, Moderation):
+                raise DomainError("A moderation conflict must carry the saved moderation.") from exc
+            form = _moderation_form(request, audit, saved)
             # The saved version in the fields, the conflict in the error summary.
-            form._errors = {"__all__": form.error_class([str(exc)])}
+            form._errors = {  # type: ignore[attr-defined]  # the stubs omit BaseForm._errors
+                "__all__": form.error_class([str(exc)])
+            }
         except DomainError as exc:
             _error(form, exc)
         else:
@@ -895,7 +905,8 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
 def finalise(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(request, pk)
     moderation = Moderation.objects.filter(audit=audit).first()
-    if moderation is None or audit.moderator_id != request.user.staff_id:
+    user: Any = request.user
+    if moderation is None or audit.moderator_id != user.staff_id:
         raise Http404
     form = FinaliseForm(
         request.POST or None,
@@ -939,7 +950,8 @@ def finalise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_return(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(request, pk)
-    if audit.moderator_id is None or audit.moderator_id != request.user.staff_id:
+    user: Any = request.user
+    if audit.moderator_id is None or audit.moderator_id != user.staff_id:
         raise Http404
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why are you returning the audit?"
