@@ -145,3 +145,18 @@ class PracticeReviewForm(forms.Form):
             "invalid": "Enter a real date, for example 27/3/2026",
         },
     )
+
+    def __init__(self, *args, caseload: list[tuple[str, str]] | None = None, **kwargs):
+        """With `caseload` (a CP chair's or IRO's children: council child ID and a label), the
+        child is picked from a list; without it (the QA unit sees every child) it is typed."""
+        super().__init__(*args, **kwargs)
+        if caseload is not None:
+            self.fields["child_id"] = forms.ChoiceField(
+                label="Child",
+                help_text="The children whose conferences or reviews you chair.",
+                choices=[("", "Choose a child"), *caseload],
+                error_messages={
+                    "required": "Choose the child",
+                    "invalid_choice": "Choose a child from your caseload",
+                },
+            )

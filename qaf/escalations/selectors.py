@@ -145,17 +145,22 @@ def qa_copy_list() -> list[Staff]:
 
 
 def practice_review_list_visible(*, user: Any) -> QuerySet[PracticeReview]:
-    """Practice reviews on children this account sees (plus the reviewer's own)."""
+    """Practice reviews on children this account sees (plus the reviewer's own): so the
+    practitioner's team manager sees the appreciations and alerts about their team. A review
+    whose QA form is still a draft: its reviewer and the QA unit only."""
     reviews = PracticeReview.objects.select_related("child", "reviewer", "alert")
     if not user.sees_children:
         return reviews.none()
     scope = scope_for(user=user)
     if scope.kind == ScopeKind.EVERYTHING:
-        return reviews
+        if user.is_qa_unit:
+            return reviews
+        return reviews.filter(Q(grade__gt="") | Q(reviewer_id=scope.staff_id))
     if scope.kind == ScopeKind.NOTHING:
         return reviews.none()
+    # A draft (the QA form not yet submitted) only to its reviewer and the QA unit.
     return reviews.filter(
-        Q(child__in=child_list_visible(user=user)) | Q(reviewer_id=scope.staff_id)
+        Q(child__in=child_list_visible(user=user), grade__gt="") | Q(reviewer_id=scope.staff_id)
     )
 
 

@@ -26,6 +26,7 @@ from .forms import (
 )
 from .models import ClosureDay, EscalationStatus, SecondPersonDecision, SecondPersonRequest
 from .selectors import (
+    children_reviewable,
     closure_day_list,
     escalation_dashboard,
     escalation_get_visible,
@@ -454,9 +455,14 @@ def practice_review_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role not in REVIEWERS or user.staff is None:
         raise Http404
+    caseload = None
+    if user.role in (Role.CP_CHAIR, Role.IRO):
+        ids = children_reviewable(user=user).values_list("council_child_id", flat=True)
+        caseload = [(i, i) for i in ids]
     form = PracticeReviewForm(
         request.POST if request.method == "POST" else None,
         initial={"child_id": request.GET.get("child", "")[:40]},
+        caseload=caseload,
     )
     if request.method == "POST" and form.is_valid():
         child = _child_from_id(user, form.cleaned_data["child_id"])

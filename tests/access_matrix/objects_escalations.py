@@ -12,9 +12,10 @@ from qaf.escalations.models import (
     SecondPersonRequest,
 )
 from qaf.organisation.tests.factories import StaffFactory
-from tests.access_matrix.objects import ANONYMOUS, child
+from tests.access_matrix.objects import child
 
 WHEN = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+REVIEWERS = {Role.CP_CHAIR, Role.IRO, Role.QA_OFFICER}
 AUTHORISERS = {Role.SERVICE_MANAGER, Role.ASSISTANT_DIRECTOR, Role.DIRECTOR, Role.QA_OFFICER}
 
 
@@ -102,8 +103,9 @@ def escalation_step(council: Any, role: str) -> tuple[str | None, str | None]:
 
 
 def practice_review_draft(council: Any, role: str) -> tuple[int | None, int | None]:
-    """A practice review whose IRO QA form the role's account is filling in, and one on the
-    same child someone else is filling in (only the reviewer reaches a draft form)."""
+    """A practice review whose IRO QA form the role's account is filling in (only the roles
+    that record reviews have one), and one on the same child another reviewer is filling in:
+    only its reviewer reaches a draft form."""
     from qaf.tools.services import form_response_start
     from qaf.tools.tests.factories import library_version
 
@@ -111,12 +113,11 @@ def practice_review_draft(council: Any, role: str) -> tuple[int | None, int | No
     inside, _ = child(council, role)
     child_id = inside if inside is not None else council.own_child.pk
     the_child = type(council.own_child).objects.get(pk=child_id)
-    reviewer = StaffFactory(job_role="iro")
 
     def make(author: Any) -> int:
         return PracticeReview.objects.create(
             child_id=child_id,
-            reviewer=reviewer,
+            reviewer=author.staff,
             meeting_date=dt.date(2026, 3, 2),
             kind="cic_review",
             form=form_response_start(tool_version=version, author=author, child=the_child),
@@ -124,8 +125,8 @@ def practice_review_draft(council: Any, role: str) -> tuple[int | None, int | No
             recorded_at=WHEN,
         ).pk
 
-    other = council.users[Role.DIRECTOR if role != Role.DIRECTOR else Role.QA_OFFICER]
-    if role == ANONYMOUS:
+    other = council.users[Role.CP_CHAIR if role == Role.IRO else Role.IRO]
+    if role not in REVIEWERS:
         return None, make(other)
     return make(council.users[role]), make(other)
 

@@ -67,7 +67,7 @@ def test_iro_form_graded_inadequate_raises_a_practice_alert(page: Page, site: De
     page.get_by_role("link", name="Start a practice review").click()
     expect(page.locator("h1")).to_have_text("Start a practice review")
     assert_no_axe_violations(page)
-    page.get_by_label("Council child ID").fill(child.council_child_id)
+    page.get_by_label("Child", exact=True).select_option(child.council_child_id)
     page.get_by_label("Child in care review").check()
     page.get_by_label("Date of the meeting").fill(f"{today:%-d/%-m/%Y}")
     page.get_by_role("button", name="Start the QA form").click()

@@ -7,10 +7,17 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 
 from qaf.accounts.models import Role
 from qaf.common.errors import DomainError
-from qaf.escalations.models import Escalation, EscalationSource, PracticeAppreciation
+from qaf.escalations.models import (
+    Escalation,
+    EscalationSource,
+    PracticeAppreciation,
+    PracticeReview,
+)
+from qaf.escalations.selectors import practice_review_list_visible
 from qaf.escalations.services import practice_review_start, practice_review_submit
 from qaf.escalations.tests.conftest import at
 from qaf.tools.services import FormIncomplete, form_response_save_section, form_response_set_grade
@@ -132,8 +139,6 @@ def test_pages_start_fill_and_submit_an_iro_form(
                 "meeting_date": "2/3/2026",
             },
         )
-        from qaf.escalations.models import PracticeReview
-
         review = PracticeReview.objects.get()
         tasks_url = f"/escalations/practice-reviews/{review.pk}/form/"
         assert started["Location"] == tasks_url
@@ -171,3 +176,67 @@ def test_pages_start_fill_and_submit_an_iro_form(
     assert "The care plan" in [h.get_text(strip=True) for h in detail.select("h2")]
     assert gone == 404
     assert not PracticeAppreciation.objects.exists()
+
+
+def test_reviewers_pick_the_child_from_their_caseload(council, client_for):
+    client = client_for(Role.IRO)
+    page = soup(client.get("/escalations/practice-reviews/new/"))
+    assert page.h1.get_text(strip=True) == "Start a practice review"
+    assert page.select_one("label[for=id_child_id]").get_text(strip=True) == "Child"
+    options = [o["value"] for o in page.select("#id_child_id option") if o["value"]]
+    assert council.cic_child.council_child_id in options
+    assert council.cp_child.council_child_id not in options
+    page = soup(
+        client.post(
+            "/escalations/practice-reviews/new/",
+            {
+                "child_id": council.cp_child.council_child_id,
+                "kind": "cic_review",
+                "meeting_date": "2/3/2026",
+            },
+        )
+    )
+    assert [
+        (a["href"], a.get_text(strip=True)) for a in page.select(".govuk-error-summary__list a")
+    ] == [("#id_child_id", "Choose a child from your caseload")]
+    assert not PracticeReview.objects.exists()
+    # the QA unit sees every child: it types the council child ID
+    page = soup(client_for(Role.QA_OFFICER).get("/escalations/practice-reviews/new/"))
+    assert page.select_one("input#id_child_id") is not None
+
+
+def test_a_draft_review_is_seen_by_its_reviewer_and_the_qa_unit_only(council):
+    iro = council.users[Role.IRO]
+    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
+        review = practice_review_start(
+            child=council.cic_child, by=iro, meeting_date=dt.date(2026, 3, 2), kind="cic_review"
+        )
+
+    def seen_by(role):
+        return practice_review_list_visible(user=council.users[role]).filter(pk=review.pk).exists()
+
+    assert (seen_by(Role.IRO), seen_by(Role.QA_OFFICER), seen_by(Role.DIRECTOR)) == (
+        True,
+        True,
+        False,
+    )
+    with time_machine.travel(at(2026, 3, 2, 11, 0), tick=False):
+        fill_iro(review, iro, 4)
+        review.form.refresh_from_db()
+        form_response_set_grade(
+            response=review.form,
+            section_key=None,
+            grade="outstanding",
+            reason="",
+            by=iro,
+            expected_version=review.form.row_version,
+        )
+        review = practice_review_submit(review=review, by=iro)
+    assert review.grade == "outstanding" and review.alert is None
+    assert PracticeAppreciation.objects.filter(review=review).exists()
+    assert seen_by(Role.DIRECTOR) and not seen_by(Role.PRACTITIONER)
+    other = practice_review_start(
+        child=council.cic_child, by=iro, meeting_date=dt.date(2026, 3, 2), kind="cic_review"
+    )
+    with pytest.raises(PermissionDenied):
+        practice_review_submit(review=other, by=council.users[Role.QA_OFFICER])
