@@ -13,7 +13,7 @@ from django.test import Client
 
 from qaf.accounts.models import Role
 from qaf.feedback import services
-from qaf.feedback.models import FeedbackResponse, SafetyAlert, SubmissionEvent
+from qaf.feedback.models import ComplaintEntry, FeedbackResponse, SafetyAlert, SubmissionEvent
 from qaf.feedback.tests.factories import (
     CHILD_7_11_ANSWERS,
     PARENT_ANSWERS,
@@ -271,7 +271,7 @@ def test_every_staff_view_escapes_hostile_free_text(council, client_for):
         f"/feedback/requests/{request.pk}/",
     ]
     urls += [f"/feedback/responses/{r.pk}/" for r in FeedbackResponse.objects.all()]
-    urls += [f"/feedback/complaints/{c}/" for c in [1]]
+    urls += [f"/feedback/complaints/{c.pk}/" for c in ComplaintEntry.objects.all()]
     urls += [f"/feedback/duty-inbox/{a.pk}/" for a in SafetyAlert.objects.all()]
     for url in urls:
         response = qa.get(url)
