@@ -839,7 +839,12 @@ def practice_review_submit(
         raise DomainError("This practice review has already been recorded.")
     if by.pk != locked.recorded_by_id:
         raise PermissionDenied("Only the reviewer submits their QA form.")
-    response = form_response_submit(response=locked.form, by=by, expected_version=expected_version)
+    if locked.form.is_submitted:  # submitted on the tool engine's own pages: act on it now
+        response = locked.form
+    else:
+        response = form_response_submit(
+            response=locked.form, by=by, expected_version=expected_version
+        )
     grade = response.overall_grade
     if grade not in PracticeGrade.values:
         raise DomainError("Choose the overall grade.")

@@ -488,14 +488,18 @@ def practice_review_new(request: HttpRequest) -> HttpResponse:
 
 def _review_draft_or_404(request: HttpRequest, pk: int) -> Any:
     """The caller's own practice review whose QA form is still a draft (else 404)."""
-    from qaf.tools.selectors import form_response_get_editable
+    from qaf.tools.selectors import form_response_get_editable, form_response_get_visible
 
     review = practice_review_get_visible(user=request.user, pk=pk)
     if review is None or review.form_id is None or not review.is_draft:
         raise Http404
     response = form_response_get_editable(user=request.user, pk=review.form_id)
     if response is None:
-        raise Http404
+        # Submitted on the tool engine's own pages (/forms/...): the reviewer records the
+        # outcome on the check page.
+        response = form_response_get_visible(user=request.user, pk=review.form_id)
+        if response is None or not response.is_submitted or response.author_id != request.user.pk:
+            raise Http404
     review.form = response
     return review
 
@@ -507,6 +511,8 @@ def practice_review_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     from qaf.tools.views import section_states
 
     review = _review_draft_or_404(request, pk)
+    if review.form.is_submitted:
+        return redirect("escalations:practice_review_check", pk)
     states = section_states(review.form)
     tasks = [
         {
@@ -544,7 +550,9 @@ def practice_review_section(request: HttpRequest, pk: int, section_key: str) -> 
     from qaf.tools.views import section_page
 
     review = _review_draft_or_404(request, pk)
-    if section_key not in {s.key for s in review.form.definition.sections}:
+    if review.form.is_submitted or section_key not in {
+        s.key for s in review.form.definition.sections
+    }:
         raise Http404
     return section_page(
         request,
@@ -570,6 +578,8 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_draft_or_404(request, pk)
     response = review.form
     definition = response.definition
+    if response.is_submitted:
+        return _practice_review_outcome_page(request, review)
     grade_form = OverallGradeForm(
         request.POST if request.method == "POST" else None,
         definition=definition,
@@ -598,13 +608,7 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
             if str(e):
                 grade_form.add_error("overall_grade_reason", str(e))
         else:
-            outcome = {
-                "outstanding": "a practice appreciation has been sent",
-                "inadequate": "a practice alert has been raised",
-            }.get(review.grade, "")
-            messages.success(
-                request, "Practice review submitted" + (f": {outcome}" if outcome else "")
-            )
+            messages.success(request, _outcome_message(review))
             return redirect("escalations:practice_review_detail", review.pk)
     else:
         missing = ans.form_missing(
@@ -633,6 +637,36 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
             "form": grade_form,
             "missing": links,
             "submitted_attempt": request.method == "POST",
+        },
+    )
+
+
+def _outcome_message(review: Any) -> str:
+    outcome = {
+        "outstanding": "a practice appreciation has been sent",
+        "inadequate": "a practice alert has been raised",
+    }.get(review.grade, "")
+    return "Practice review submitted" + (f": {outcome}" if outcome else "")
+
+
+def _practice_review_outcome_page(request: HttpRequest, review: Any) -> HttpResponse:
+    """The form was submitted on the tool engine's own pages: its answers and grade are fixed;
+    POST records the review's outcome from them."""
+    from qaf.tools.views import _answer_rows
+
+    if request.method == "POST":
+        review = services.practice_review_submit(review=review, by=request.user)
+        messages.success(request, _outcome_message(review))
+        return redirect("escalations:practice_review_detail", review.pk)
+    labels = {g.value: g.label for g in review.form.definition.grades()}
+    return render(
+        request,
+        "escalations/practice_review_outcome.html",
+        {
+            "review": review,
+            "response": review.form,
+            "sections": _answer_rows(review.form),
+            "grade": labels.get(review.form.overall_grade, review.form.overall_grade),
         },
     )
 

@@ -240,3 +240,34 @@ def test_a_draft_review_is_seen_by_its_reviewer_and_the_qa_unit_only(council):
     )
     with pytest.raises(PermissionDenied):
         practice_review_submit(review=other, by=council.users[Role.QA_OFFICER])
+
+
+def test_a_form_submitted_on_the_engines_own_pages_still_records_its_outcome(
+    council, client_for, django_capture_on_commit_callbacks
+):
+    iro = council.users[Role.IRO]
+    client = client_for(Role.IRO)
+    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
+        review = practice_review_start(
+            child=council.cic_child, by=iro, meeting_date=dt.date(2026, 3, 2), kind="cic_review"
+        )
+        fill_iro(review, iro, 1)
+        generic = client.post(f"/forms/{review.form_id}/check/", {"overall_grade": "inadequate"})
+        assert generic.status_code == 302
+        review.refresh_from_db()
+        assert review.form.is_submitted and review.is_draft
+        url = f"/escalations/practice-reviews/{review.pk}/form/"
+        assert client.get(url)["Location"] == f"{url}check/"
+        assert client.get(f"{url}iro_plan/").status_code == 404
+        page = soup(client.get(f"{url}check/"))
+        assert page.h1.get_text(strip=True) == "Record the outcome of your review"
+        assert page.select_one("h1 + p strong").get_text(strip=True) == "Inadequate"
+        assert client_for(Role.QA_OFFICER).post(f"{url}check/").status_code == 404
+        assert not Escalation.objects.exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            done = client.post(f"{url}check/")
+        assert client.post(f"{url}check/").status_code == 404
+    review.refresh_from_db()
+    assert done["Location"] == f"/escalations/practice-reviews/{review.pk}/"
+    assert review.grade == "inadequate" and review.alert is not None
+    assert len(mail.outbox) == 1
