@@ -835,16 +835,15 @@ def practice_review_submit(
     from qaf.tools.services import form_response_submit
 
     locked = PracticeReview.objects.select_for_update().get(pk=review.pk)
-    if locked.form_id is None or not locked.is_draft:
+    form = locked.form
+    if form is None or not locked.is_draft:
         raise DomainError("This practice review has already been recorded.")
     if by.pk != locked.recorded_by_id:
         raise PermissionDenied("Only the reviewer submits their QA form.")
-    if locked.form.is_submitted:  # submitted on the tool engine's own pages: act on it now
-        response = locked.form
+    if form.is_submitted:  # submitted on the tool engine's own pages: act on it now
+        response = form
     else:
-        response = form_response_submit(
-            response=locked.form, by=by, expected_version=expected_version
-        )
+        response = form_response_submit(response=form, by=by, expected_version=expected_version)
     grade = response.overall_grade
     if grade not in PracticeGrade.values:
         raise DomainError("Choose the overall grade.")

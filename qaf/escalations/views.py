@@ -689,14 +689,15 @@ def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ("Notes", review.notes),
         ("Recorded", _when(review.recorded_at)),
     ]
-    if review.involvement_id is not None:
+    if review.involvement is not None:
         summary.insert(2, ("Plan", str(review.involvement.get_kind_display())))
     if hasattr(review, "appreciation"):
         summary.append(("Practice appreciation sent", _when(review.appreciation.sent_at)))
+    form = review.form
     continue_url = None
-    if review.is_draft and review.form_id and review.form.author_id == request.user.pk:
+    if review.is_draft and form is not None and form.author_id == request.user.pk:
         continue_url = reverse("escalations:practice_review_tasks", args=[pk])
-    sections = _answer_rows(review.form) if review.form_id and not review.is_draft else None
+    sections = _answer_rows(form) if form is not None and not review.is_draft else None
     return render(
         request,
         "escalations/practice_review_detail.html",

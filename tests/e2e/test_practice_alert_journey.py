@@ -12,7 +12,7 @@ from qaf.accounts.models import User
 from qaf.cases.models import InvolvementKind
 from qaf.cases.selectors import child_list_visible
 from qaf.common import clock
-from qaf.escalations.models import Escalation, EscalationKind, EscalationSource, PracticeReview
+from qaf.escalations.models import EscalationKind, EscalationSource, PracticeReview
 
 from .axe import assert_no_axe_violations
 from .conftest import DemoSite, sign_in
@@ -115,7 +115,8 @@ def test_iro_form_graded_inadequate_raises_a_practice_alert(page: Page, site: De
 
     review = PracticeReview.objects.get(form__author=iro)
     assert review.grade == "inadequate"
-    alert = Escalation.objects.get(pk=review.alert_id)
+    alert = review.alert
+    assert alert is not None and alert.practice_review == review
     assert (alert.kind, alert.source, alert.child_id) == (
         EscalationKind.PRACTICE,
         EscalationSource.IRO,
