@@ -415,3 +415,39 @@ class InquiryForm(SubmissionKeyMixin):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+
+
+class ConcernForm(forms.Form):
+    """Raise the concern an Inadequate grade proposes (safeguarding or practice), or not."""
+
+    decision = forms.ChoiceField(
+        label="What do you want to do?",
+        choices=[
+            ("practice", "Raise a practice concern"),
+            ("safeguarding", "Raise a safeguarding concern"),
+            ("decline", "Do not raise a concern"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to raise a concern"},
+    )
+    reason = forms.CharField(
+        label="Describe the concern",
+        help_text="Needed if you raise a concern. The service manager reads this first",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    decline_reason = forms.CharField(
+        label="Why are you not raising a concern?",
+        help_text="Needed if you do not raise a concern",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision == "decline" and not (data.get("decline_reason") or "").strip():
+            self.add_error("decline_reason", "Enter why you are not raising a concern")
+        if decision in ("practice", "safeguarding") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Describe the concern")
+        return data

@@ -177,6 +177,11 @@ class AuditStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ConcernDecision(models.TextChoices):
+    RAISED = "raised", "Concern raised"
+    DECLINED = "declined", "No concern raised"
+
+
 class Audit(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="audits")
     sampled_case = models.OneToOneField(SampledCase, on_delete=models.PROTECT, related_name="audit")
@@ -220,6 +225,13 @@ class Audit(models.Model):
     submitted_overall_grade = models.CharField(max_length=40, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
+    # An Inadequate grade proposes a concern (an escalation): the auditor raises it (the
+    # escalation points back to this audit) or declines it with a reason. Once per audit.
+    concern_decision = models.CharField(
+        max_length=10, choices=ConcernDecision.choices, blank=True, default=""
+    )
+    concern_decline_reason = models.TextField(blank=True)
+    concern_decided_at = models.DateTimeField(null=True, blank=True)
     row_version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,6 +39,7 @@ from .models import (
     AuditReminder,
     AuditStatus,
     AuditTransition,
+    ConcernDecision,
     Cycle,
     CyclePhase,
     CycleStatus,
@@ -56,6 +57,12 @@ from .models import (
 )
 from .sampling import STRATUM_FIELDS, Candidate, Criterion, SampleRule, draw_sample
 from .transitions import AUDITOR_EDITABLE, FINAL_STATES, TRANSITIONS, transition_for
+
+if TYPE_CHECKING:
+    from qaf.escalations.models import Escalation
+    from qaf.escalations.services import EscalationProposal
+
+MAX_CONCERN_REASON = 5000
 
 MAX_REASON = 500
 MAX_TEXT = 20_000
@@ -1516,3 +1523,132 @@ def audit_sweep() -> dict[str, int]:
         ):
             sent["moderation_due_soon"] += 1
     return sent
+
+
+# Concerns an Inadequate grade proposes ---------------------------------------------------------
+
+
+def _inadequate_parts(audit: Audit) -> list[str]:
+    """Which submitted grades are Inadequate: section keys, then "overall"."""
+    parts = [key for key, grade in audit.submitted_section_grades.items() if grade == "inadequate"]
+    if audit.submitted_overall_grade == "inadequate":
+        parts.append("overall")
+    return parts
+
+
+def audit_concern_reason_parts(*, audit: Audit) -> list[str]:
+    """The submitted grades that are Inadequate (section keys, then "overall"): any one
+    proposes a concern."""
+    return _inadequate_parts(audit)
+
+
+def audit_concern_reason(*, audit: Audit, section_titles: Mapping[str, str]) -> str:
+    """The concern's description as proposed to the auditor (they may edit it)."""
+    parts = _inadequate_parts(audit)
+    named = [
+        "the overall grade" if p == "overall" else f"the {section_titles.get(p, p)} section"
+        for p in parts
+    ]
+    return (
+        f"Case audit {audit.reference} graded {', '.join(named)} Inadequate. "
+        "The practice needs to be looked at now."
+    )
+
+
+def _require_auditor(audit: Audit, by: Any) -> None:
+    staff_id = getattr(by, "staff_id", None)
+    if staff_id is None or audit.auditor_id != staff_id:
+        raise IllegalTransition("Only the audit's auditor can decide whether to raise a concern.")
+    if audit.submitted_at is None:
+        raise DomainError("Submit the audit before deciding whether to raise a concern.")
+
+
+def audit_concern_propose(
+    *, audit: Audit, by: Any, reason: str, kind: str = "practice"
+) -> EscalationProposal | None:
+    """The concern an Inadequate section or overall grade proposes (not saved), or None when no
+    submitted grade is Inadequate or the auditor has already decided."""
+    from qaf.escalations.models import EscalationSource, PracticeGrade
+    from qaf.escalations.services import escalation_propose_for_grade
+
+    _require_auditor(audit, by)
+    if audit.concern_decision:
+        return None
+    grade = (
+        PracticeGrade.INADEQUATE
+        if _inadequate_parts(audit)
+        else (audit.submitted_overall_grade or PracticeGrade.GOOD)
+    )
+    return escalation_propose_for_grade(
+        child=audit.child,
+        grade=grade,
+        raised_by=by,
+        source=EscalationSource.AUDIT,
+        reason=reason,
+        kind=kind,
+        reference=audit,
+    )
+
+
+def audit_concern_escalation(*, audit: Audit) -> Escalation | None:
+    """The concern raised from this audit, if any."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from qaf.escalations.models import Escalation
+
+    return (
+        Escalation.objects.filter(
+            reference_type=ContentType.objects.get_for_model(Audit), reference_id=str(audit.pk)
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def audit_concern_raise(*, audit: Audit, by: Any, kind: str, reason: str) -> Escalation:
+    """The auditor confirms the proposed concern: the escalation is raised (pointing back to the
+    audit) and the decision recorded. Asking again returns the same escalation."""
+    locked = Audit.objects.select_for_update().select_related("child").get(pk=audit.pk)
+    _require_auditor(locked, by)
+    if locked.concern_decision == ConcernDecision.RAISED:
+        existing = audit_concern_escalation(audit=locked)
+        if existing is None:
+            raise DomainError("The concern raised from this audit cannot be found.")
+        return existing
+    if locked.concern_decision == ConcernDecision.DECLINED:
+        raise DomainError("You have already decided not to raise a concern from this audit.")
+    proposal = audit_concern_propose(audit=locked, by=by, reason=reason, kind=kind)
+    if proposal is None:
+        raise DomainError("No grade in this audit is Inadequate: there is no concern to raise.")
+    escalation = proposal.confirm()
+    locked.concern_decision = ConcernDecision.RAISED
+    locked.concern_decided_at = clock.now()
+    locked.save(update_fields=["concern_decision", "concern_decided_at"])
+    return escalation
+
+
+@transaction.atomic
+def audit_concern_decline(*, audit: Audit, by: Any, reason: str) -> Audit:
+    """The auditor decides an Inadequate grade needs no concern raised, and says why."""
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    _require_auditor(locked, by)
+    reason = (reason or "").strip()
+    if locked.concern_decision == ConcernDecision.DECLINED:
+        return locked  # the same request again
+    if locked.concern_decision == ConcernDecision.RAISED:
+        raise DomainError("A concern has already been raised from this audit.")
+    if not _inadequate_parts(locked):
+        raise DomainError("No grade in this audit is Inadequate: there is no concern to decline.")
+    if not reason:
+        raise DomainError("Enter why you are not raising a concern.")
+    if len(reason) > MAX_CONCERN_REASON:
+        raise DomainError(
+            f"The reason for not raising a concern must be {MAX_CONCERN_REASON} characters or "
+            "fewer."
+        )
+    locked.concern_decision = ConcernDecision.DECLINED
+    locked.concern_decline_reason = reason
+    locked.concern_decided_at = clock.now()
+    locked.save(update_fields=["concern_decision", "concern_decline_reason", "concern_decided_at"])
+    return locked

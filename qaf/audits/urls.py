@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/open/", views.audit_open, name="audit_open"),
     path("<int:pk>/actions/new/", views.action_new, name="action_new"),
     path("<int:pk>/submit/", views.audit_submit, name="audit_submit"),
+    path("<int:pk>/concern/", views.concern, name="concern"),
     path("<int:pk>/reflect/", views.reflection_new, name="reflection_new"),
     path("<int:pk>/reallocate/", views.audit_reallocate, name="audit_reallocate"),
     path("<int:pk>/moderate/", views.moderate, name="moderate"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from .forms import (
     GRADE_CHOICES,
     ActionForm,
     AddCaseForm,
+    ConcernForm,
     CycleForm,
     DecideForm,
     FinaliseForm,
@@ -673,6 +675,11 @@ def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
         "is_auditor": audit.auditor_id is not None and audit.auditor_id == staff_id,
         "is_moderator": audit.moderator_id is not None and audit.moderator_id == staff_id,
         "is_qa": user.is_qa_unit,
+        # The auditor's way back to the concern an Inadequate grade proposed.
+        "concern_link": audit.auditor_id is not None
+        and audit.auditor_id == staff_id
+        and audit.submitted_at is not None
+        and bool(services.audit_concern_reason_parts(audit=audit)),
         "can_reflect": audit.status
         in (
             AuditStatus.SUBMITTED,
@@ -763,6 +770,9 @@ def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             "Audit submitted. The practitioner, their team manager and the moderator have been told.",
         )
+        audit.refresh_from_db()
+        if not audit.concern_decision and services.audit_concern_reason_parts(audit=audit):
+            return redirect("audits:concern", audit.pk)
         return redirect("audits:audit_detail", audit.pk)
     return render(
         request,
@@ -1143,5 +1153,57 @@ def inquiry_new(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "button": "Record the inquiry",
             "back": reverse("audits:cycle_detail", args=[cycle.pk]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern(request: HttpRequest, pk: int) -> HttpResponse:
+    """After submitting an audit with an Inadequate grade, the auditor raises the concern it
+    proposes or says why not. Only the audit's auditor sees this page."""
+    audit = _audit_or_404(request, pk)
+    user: Any = request.user
+    if (
+        audit.auditor_id is None
+        or audit.auditor_id != user.staff_id
+        or audit.submitted_at is None
+        or not services.audit_concern_reason_parts(audit=audit)
+    ):
+        raise Http404
+    titles = _section_titles(audit)
+    proposed = services.audit_concern_reason(audit=audit, section_titles=titles)
+    form = ConcernForm(
+        request.POST if request.method == "POST" else None, initial={"reason": proposed}
+    )
+    if request.method == "POST" and not audit.concern_decision and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["decision"] == "decline":
+                services.audit_concern_decline(audit=audit, by=user, reason=d["decline_reason"])
+            else:
+                escalation = services.audit_concern_raise(
+                    audit=audit, by=user, kind=d["decision"], reason=d["reason"]
+                )
+        except (DomainError, PermissionDenied) as exc:
+            form.add_error("decline_reason" if d["decision"] == "decline" else "reason", str(exc))
+        else:
+            if d["decision"] == "decline":
+                messages.success(request, "You have not raised a concern. Your reason is saved.")
+            else:
+                messages.success(request, f"Concern {escalation.reference_code} raised.")
+            return redirect("audits:concern", audit.pk)
+    return render(
+        request,
+        "audits/concern.html",
+        {
+            "audit": audit,
+            "form": form,
+            "parts": [
+                "Overall grade" if p == "overall" else titles.get(p, p)
+                for p in services.audit_concern_reason_parts(audit=audit)
+            ],
+            "escalation": services.audit_concern_escalation(audit=audit),
+            "back": reverse("audits:audit_detail", args=[audit.pk]),
         },
     )
