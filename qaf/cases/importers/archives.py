@@ -40,6 +40,7 @@ def safe_zip(data: bytes, *, name: str, what: str) -> zipfile.ZipFile:
                             f"{name} would expand to more than "
                             f"{MAX_UNCOMPRESSED // 1024 // 1024} MB: refused as a possible zip bomb"
                         )
+    # zipfile raises NotImplementedError for compression methods it cannot read: a refusal too.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise ImportRefused(f"{name} is not {what} (the zip container is damaged)") from None
     return archive
