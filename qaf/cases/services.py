@@ -3,9 +3,11 @@
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from pathlib import PurePath
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -100,38 +102,45 @@ def _refusal_message(result: ParseResult) -> str:
     )
 
 
+_CHILD_ATTRS = ("sex", "date_of_birth", "ethnicity", "disability", "uasc")
+_CHILD_LABELS = {"sex": "Gender", "date_of_birth": "Date of birth", "ethnicity": "Ethnicity"}
+
+
 def _merge_children(result: ParseResult) -> dict[str, ChildRecord]:
+    """One record per child: what any row states fills a gap; a different gender, date of
+    birth or ethnicity is a problem; a yes anywhere wins for the yes/no flags."""
     merged: dict[str, ChildRecord] = {}
-    labels = {
-        "sex": "Gender",
-        "date_of_birth": "Date of birth",
-        "ethnicity": "Ethnicity",
-    }
     for record in result.children:
-        seen = merged.get(record.child_id)
+        child_id = record[0]
+        seen = merged.get(child_id)
         if seen is None:
-            merged[record.child_id] = ChildRecord(**record.__dict__)
+            merged[child_id] = record
             continue
-        for attr in ("sex", "date_of_birth", "ethnicity", "disability", "uasc"):
-            new, old = getattr(record, attr), getattr(seen, attr)
+        if seen[1:6] == record[1:6]:  # the usual case: the same child, stated again
+            continue
+        fields = list(seen)
+        for position, attr in enumerate(_CHILD_ATTRS, start=1):
+            new, old = record[position], fields[position]
             if new is None or (attr == "sex" and new == "U"):
                 continue
             if old is None or (attr == "sex" and old == "U"):
-                setattr(seen, attr, new)
-            elif new != old and attr in labels:
+                fields[position] = new
+            elif new != old and attr in _CHILD_LABELS:
+                label = _CHILD_LABELS[attr]
                 result.problem(
                     sheet=record.where.sheet,
                     row=record.where.row,
-                    column=labels[attr],
+                    column=label,
                     message=(
-                        f"child {record.child_id} appears again with a different "
-                        f"{labels[attr].lower()} ({_show(old)} at {seen.where})"
+                        f"child {child_id} appears again with a different "
+                        f"{label.lower()} ({_show(old)} at {seen.where})"
                     ),
                     value=_show(new),
                     expected=f"the same value as at {seen.where}",
                 )
             elif new != old and new:  # yes/no flags: a yes anywhere in the file wins
-                setattr(seen, attr, True)
+                fields[position] = True
+        merged[child_id] = ChildRecord._make(fields)
     return merged
 
 
@@ -162,10 +171,10 @@ def _check_records(result: ParseResult) -> None:
     events: dict[tuple[Any, ...], EventRecord] = {}
     duplicates = 0
     for event in result.events:
-        seen = events.setdefault(event.key(), event)
+        seen = events.setdefault(event[0:4], event)
         if seen is event:
             continue
-        if seen.details() == event.details():
+        if seen[4:11] == event[4:11]:
             duplicates += 1
             continue
         result.problem(
@@ -199,20 +208,20 @@ def _resolver(model: Any, fields: Iterable[str]) -> dict[str, int]:
     return lookup
 
 
-def _resolve_people(result: ParseResult) -> tuple[dict[str, int], dict[str, int]]:
+def _resolve_people(result: ParseResult) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Each team and worker name in the file (as written) -> its primary key, or None."""
     teams = _resolver(Team, ["code", "name"])
     staff = _resolver(Staff, ["staff_id"])
     for pk, given, family in Staff.objects.values_list("pk", "given_name", "family_name"):
         staff.setdefault(" ".join(f"{given} {family}".lower().split()), pk)
-    missing_teams: Counter[str] = Counter()
-    missing_staff: Counter[str] = Counter()
-    for event in result.events:
-        if event.team and " ".join(event.team.lower().split()) not in teams:
-            missing_teams[event.team] += 1
-        if event.worker and " ".join(event.worker.lower().split()) not in staff:
-            missing_staff[event.worker] += 1
+    team_names = set(map(itemgetter(EventRecord._fields.index("team")), result.events))
+    worker_names = set(map(itemgetter(EventRecord._fields.index("worker")), result.events))
+    team_pk = {name: _lookup(teams, name) for name in team_names}
+    worker_pk = {name: _lookup(staff, name) for name in worker_names}
+    missing_teams = sorted(name for name, pk in team_pk.items() if name and pk is None)
+    missing_staff = [name for name, pk in worker_pk.items() if name and pk is None]
     if missing_teams:
-        names = ", ".join(sorted(missing_teams)[:10])
+        names = ", ".join(missing_teams[:10])
         result.warnings.append(
             f"{len(missing_teams)} team name(s) are not in QAF's organisation, so their rows "
             f"have no team: {names}"
@@ -222,7 +231,7 @@ def _resolve_people(result: ParseResult) -> tuple[dict[str, int], dict[str, int]
             f"{len(missing_staff)} worker name(s) are not QAF staff, so their rows have no "
             "allocated worker."
         )
-    return teams, staff
+    return team_pk, worker_pk
 
 
 def _lookup(table: dict[str, int], name: str) -> int | None:
@@ -234,6 +243,8 @@ def case_data_apply(
     *, result: ParseResult, case_import: CaseImport | None = None, dry_run: bool = False
 ) -> dict[str, int]:
     """Write parsed records to the register in one transaction (rolled back on a dry run)."""
+    from django.db import connection
+
     from .importers.parsing import id_collision_key
 
     counts: Counter[str] = Counter(rows_read=result.rows_read)
@@ -259,14 +270,24 @@ def case_data_apply(
         raise ImportRefused(_refusal_message(result), result.problems)
 
     teams, staff = _resolve_people(result)
-    children = _upsert_children(result.children, counts)
-    child_pk = {child.council_child_id: child.pk for child in children}
+    if connection.vendor == "postgresql":
+        child_pk = _upsert_children_postgresql(result.children, counts)
+    else:
+        children = _upsert_children(result.children, counts)
+        child_pk = {child.council_child_id: child.pk for child in children}
     assert set(child_pk) >= file_ids
     _upsert_events(result.events, child_pk, teams, staff, case_import, counts)
     _upsert_involvements(result.events, child_pk, teams, staff, counts)
     if dry_run:
         transaction.set_rollback(True)
     return dict(counts)
+
+
+def _child_values(record: ChildRecord) -> tuple[Any, ...]:
+    """What a record would set on a child (None: leave as it is). 'Not known' never
+    overwrites a recorded sex."""
+    sex = record.sex if record.sex in {"M", "F"} else None
+    return (sex, record.date_of_birth, record.ethnicity, record.disability, record.uasc)
 
 
 def _upsert_children(records: list[ChildRecord], counts: Counter[str]) -> list[Child]:
@@ -279,16 +300,9 @@ def _upsert_children(records: list[ChildRecord], counts: Counter[str]) -> list[C
         )
     to_create: list[Child] = []
     to_update: list[Child] = []
-    fields = ("sex", "date_of_birth", "ethnicity", "disability", "uasc")
     for record in records:
         child = existing.get(record.child_id)
-        values = {
-            "sex": record.sex if record.sex in {"M", "F"} else None,
-            "date_of_birth": record.date_of_birth,
-            "ethnicity": record.ethnicity,
-            "disability": record.disability,
-            "uasc": record.uasc,
-        }
+        values = dict(zip(_CHILD_ATTRS, _child_values(record), strict=True))
         if child is None:
             child = Child(council_child_id=record.child_id)
             for attr, value in values.items():
@@ -308,7 +322,7 @@ def _upsert_children(records: list[ChildRecord], counts: Counter[str]) -> list[C
     if to_create:
         bulk_create_with_history(to_create, Child, batch_size=BATCH)
     if to_update:
-        bulk_update_with_history(to_update, Child, fields=list(fields), batch_size=BATCH)
+        bulk_update_with_history(to_update, Child, fields=list(_CHILD_ATTRS), batch_size=BATCH)
     counts["children_created"] += len(to_create)
     counts["children_updated"] += len(to_update)
     result = list(existing.values())
@@ -319,14 +333,153 @@ def _upsert_children(records: list[ChildRecord], counts: Counter[str]) -> list[C
     return result
 
 
+# PostgreSQL: set-based writes. Each table's rows are COPYed into a temporary table, then
+# one statement inserts or updates only the rows that are new or changed, and writes their
+# django-simple-history rows from its RETURNING (no model instances, no per-row queries).
+# Table and column names come from the models' metadata; values travel only by COPY and
+# query parameters.
+
+
+def _q(name: str) -> str:
+    from django.db import connection
+
+    return str(connection.ops.quote_name(name))
+
+
+def _column(model: Any, name: str) -> str:
+    """A concrete field's quoted column name."""
+    return _q(model._meta.get_field(name).column)
+
+
+def _history_insert(model: Any, source: str, history_type: str) -> str:
+    """INSERT INTO <model's history table> ... SELECT ... FROM <source> (a CTE returning the
+    model's rows as written), as simple-history's bulk_history_create writes them: history
+    date the parameter %(history_date)s, no user, no change reason."""
+    history = model.history.model
+    tracked = {field.attname for field in history.tracked_fields}
+    columns, values = [], []
+    for field in history._meta.concrete_fields:
+        if field.name == "history_id":
+            continue
+        columns.append(_q(field.column))
+        if field.attname in tracked:
+            values.append(_column(model, field.name))
+        elif field.name == "history_date":
+            values.append("%(history_date)s")
+        elif field.name == "history_type":
+            values.append(f"'{history_type}'")
+        elif field.name in {"history_change_reason", "history_user"}:
+            values.append("NULL")
+        else:  # a history field this import does not know how to fill: never guess
+            raise ImproperlyConfigured(f"{history.__name__}.{field.name} has no import value")
+    return (
+        f"INSERT INTO {_q(history._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM {source}"
+    )
+
+
+def _history_on() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "SIMPLE_HISTORY_ENABLED", True))
+
+
+def _with_history(write: str, model: Any, history_type: str) -> str:
+    """One statement: `write` (INSERT or UPDATE ... RETURNING *) as a CTE, its history rows,
+    and the number of rows it wrote."""
+    history = f", history AS ({_history_insert(model, 'written', history_type)})"
+    return (
+        f"WITH written AS ({write}){history if _history_on() else ''} "  # noqa: S608
+        "SELECT count(*) FROM written"
+    )
+
+
+def _copy_temporary(cursor: Any, name: str, source: str, columns: list[str], rows: Any) -> None:
+    """A temporary table `name` shaped like `source`'s `columns`, filled by COPY."""
+    listed = ", ".join(columns)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {listed} FROM {source} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {name} ({listed}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+    cursor.execute(f"ANALYZE {name}")
+
+
+def _upsert_children_postgresql(records: list[ChildRecord], counts: Counter[str]) -> dict[str, int]:
+    from django.db import connection
+    from django.utils import timezone
+
+    meta = Child._meta
+    table = _q(meta.db_table)
+    key = _column(Child, "council_child_id")
+    attrs = [_column(Child, name) for name in _CHILD_ATTRS]
+    params = {"history_date": timezone.now()}
+    given = ", ".join(f"{c} = COALESCE(t.{c}, c.{c})" for c in attrs)
+    merged = ", ".join(f"COALESCE(t.{c}, c.{c})" for c in attrs)
+    current = ", ".join(f"c.{c}" for c in attrs)
+    insert_columns, insert_values = [], []
+    for field in meta.concrete_fields:
+        if field.primary_key:
+            continue
+        column = _q(field.column)
+        insert_columns.append(column)
+        if field.name == "council_child_id" or (column in attrs and field.null):
+            insert_values.append(f"t.{column}")
+        else:
+            default = f"%(default_{field.column})s"
+            params[f"default_{field.column}"] = field.get_default()
+            insert_values.append(f"COALESCE(t.{column}, {default})" if column in attrs
+                                 else default)  # fmt: skip
+    with connection.cursor() as cursor:
+        _copy_temporary(
+            cursor, "qaf_import_children", table, [key, *attrs],
+            ((record.child_id, *_child_values(record)) for record in records),
+        )  # fmt: skip
+        cursor.execute(
+            _with_history(
+                f"UPDATE {table} AS c SET {given} FROM qaf_import_children AS t "  # noqa: S608
+                f"WHERE c.{key} = t.{key} AND ({merged}) IS DISTINCT FROM ({current}) "
+                "RETURNING c.*",
+                Child, "~",
+            ),
+            params,
+        )  # fmt: skip
+        updated = cursor.fetchone()[0]
+        cursor.execute(
+            _with_history(
+                f"INSERT INTO {table} ({', '.join(insert_columns)}) "  # noqa: S608
+                f"SELECT {', '.join(insert_values)} FROM qaf_import_children AS t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS c WHERE c.{key} = t.{key}) "
+                "RETURNING *",
+                Child, "+",
+            ),
+            params,
+        )  # fmt: skip
+        created = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT t.{key}, c.{_q(meta.pk.column)} FROM qaf_import_children AS t "  # noqa: S608
+            f"JOIN {table} AS c ON c.{key} = t.{key}"
+        )
+        child_pk = dict(cursor.fetchall())
+        cursor.execute("DROP TABLE qaf_import_children")
+    counts["children_created"] += created
+    counts["children_updated"] += updated
+    if len(records) - created - updated:
+        counts["children_unchanged"] += len(records) - created - updated
+    return child_pk
+
+
 _EVENT_FIELDS = ("end_date", "linked_date", "code", "flag", "number", "team_id", "worker_id")
 
 
 def _upsert_events(
     records: list[EventRecord],
     child_pk: dict[str, int],
-    teams: dict[str, int],
-    staff: dict[str, int],
+    teams: dict[str, int | None],
+    staff: dict[str, int | None],
     case_import: CaseImport | None,
     counts: Counter[str],
 ) -> None:
@@ -349,8 +502,8 @@ def _upsert_events(
             "code": record.code,
             "flag": record.flag,
             "number": record.number,
-            "team_id": _lookup(teams, record.team),
-            "worker_id": _lookup(staff, record.worker),
+            "team_id": teams[record.team],
+            "worker_id": staff[record.worker],
         }
         key = (child_pk[record.child_id], record.kind, record.start_date, record.source_key)
         event = existing.get(key)
@@ -382,54 +535,47 @@ def _upsert_events(
 def _upsert_events_postgresql(
     records: list[EventRecord],
     child_pk: dict[str, int],
-    teams: dict[str, int],
-    staff: dict[str, int],
+    teams: dict[str, int | None],
+    staff: dict[str, int | None],
     case_import: CaseImport | None,
     counts: Counter[str],
 ) -> None:
     """The same upsert, set-based: COPY the file's events into a temporary table, then one
-    INSERT ... ON CONFLICT DO UPDATE ... WHERE something changed (no model instances, no
-    read of the existing events). Counts come from RETURNING (xmax = 0 for a new row)."""
+    INSERT of the rows that are new or differ from the register's (an anti-join first, so
+    unchanged rows are neither written nor locked) ... ON CONFLICT DO UPDATE. Counts come
+    from RETURNING (xmax = 0 for a new row)."""
     from django.db import connection
 
     meta = CaseEvent._meta
-    table = connection.ops.quote_name(meta.db_table)
+    table = _q(meta.db_table)
     key = ["child", "kind", "start_date", "source_key"]
     names = [*key, *(name.removesuffix("_id") for name in _EVENT_FIELDS)]
-    columns = [connection.ops.quote_name(meta.get_field(n).column) for n in names]  # type: ignore[union-attr,arg-type]  # concrete fields only
-    value_columns = columns[len(key) :]
-    imported = connection.ops.quote_name(meta.get_field("imported_by").column)
+    columns = [_q(meta.get_field(n).column) for n in names]  # type: ignore[union-attr,arg-type]  # concrete fields only
+    key_columns, value_columns = columns[: len(key)], columns[len(key) :]
+    imported = _q(meta.get_field("imported_by").column)
     listed = ", ".join(columns)
     changed = ", ".join(f"{table}.{c}" for c in value_columns)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in value_columns)
     setting = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*value_columns, imported])
-    # Every name here comes from the model's metadata; values only travel by COPY and params.
+    same_key = " AND ".join(f"e.{c} = t.{c}" for c in key_columns)
+    differs = (
+        f"({', '.join(f'e.{c}' for c in value_columns)}) IS DISTINCT FROM "
+        f"({', '.join(f't.{c}' for c in value_columns)})"
+    )
+    # EventRecord: child_id, kind, start_date, source_key, then the seven details in
+    # _EVENT_FIELDS order (team and worker as written in the file).
+    rows = (
+        (child_pk[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], teams[r[9]], staff[r[10]])
+        for r in records
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE qaf_import_events ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {listed}, {imported} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY qaf_import_events ({listed}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row(
-                    (
-                        child_pk[record.child_id],
-                        record.kind,
-                        record.start_date,
-                        record.source_key,
-                        record.end_date,
-                        record.linked_date,
-                        record.code,
-                        record.flag,
-                        record.number,
-                        _lookup(teams, record.team),
-                        _lookup(staff, record.worker),
-                    )
-                )
+        _copy_temporary(cursor, "qaf_import_events", table, columns, rows)
         cursor.execute(
             f"WITH upserted AS (INSERT INTO {table} ({listed}, {imported}) "  # noqa: S608
-            f"SELECT {listed}, %s FROM qaf_import_events "
-            f"ON CONFLICT ({', '.join(columns[: len(key)])}) DO UPDATE SET {setting} "
+            f"SELECT {', '.join(f't.{c}' for c in columns)}, %s FROM qaf_import_events AS t "
+            f"LEFT JOIN {table} AS e ON {same_key} "
+            f"WHERE e.{_q(meta.pk.column)} IS NULL OR {differs} "
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {setting} "
             f"WHERE ({changed}) IS DISTINCT FROM ({incoming}) "
             "RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
@@ -444,26 +590,46 @@ def _upsert_events_postgresql(
         counts["events_unchanged"] += len(records) - created - updated
 
 
+def _wanted_involvements(
+    records: list[EventRecord],
+    child_pk: dict[str, int],
+    teams: dict[str, int | None],
+    staff: dict[str, int | None],
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """(child pk, involvement kind, start) -> (end, team pk, worker pk), for the events that
+    are a period of involvement with a known team (a later row wins)."""
+    kinds = {event.value: involvement.value for event, involvement in INVOLVEMENT_FOR.items()}
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for record in records:
+        kind = kinds.get(record[1])
+        if kind is None:
+            continue
+        team_id = teams[record.team]
+        if team_id is None:
+            continue
+        wanted[(child_pk[record[0]], kind, record[2])] = (
+            record.end_date, team_id, staff[record.worker],
+        )  # fmt: skip
+    return wanted
+
+
+_INVOLVEMENT_VALUES = ("end_date", "team_id", "allocated_worker_id")
+
+
 def _upsert_involvements(
     records: list[EventRecord],
     child_pk: dict[str, int],
-    teams: dict[str, int],
-    staff: dict[str, int],
+    teams: dict[str, int | None],
+    staff: dict[str, int | None],
     counts: Counter[str],
 ) -> None:
-    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for record in records:
-        kind = INVOLVEMENT_FOR.get(EventKind(record.kind))
-        team_id = _lookup(teams, record.team)
-        if kind is None or team_id is None:
-            continue
-        key = (child_pk[record.child_id], kind.value, record.start_date)
-        wanted[key] = {
-            "end_date": record.end_date,
-            "team_id": team_id,
-            "allocated_worker_id": _lookup(staff, record.worker),
-        }
+    from django.db import connection
+
+    wanted = _wanted_involvements(records, child_pk, teams, staff)
     if not wanted:
+        return
+    if connection.vendor == "postgresql":
+        _upsert_involvements_postgresql(wanted, counts)
         return
     existing: dict[tuple[Any, ...], Involvement] = {}
     for chunk in _chunks(sorted({key[0] for key in wanted})):
@@ -476,7 +642,8 @@ def _upsert_involvements(
             existing[found_key] = found_involvement
     to_create: list[Involvement] = []
     to_update: list[Involvement] = []
-    for key, values in wanted.items():
+    for key, row in wanted.items():
+        values = dict(zip(_INVOLVEMENT_VALUES, row, strict=True))
         involvement = existing.get(key)
         if involvement is None:
             to_create.append(Involvement(child_id=key[0], kind=key[1], start_date=key[2], **values))
@@ -495,6 +662,49 @@ def _upsert_involvements(
         )
     counts["involvements_created"] += len(to_create)
     counts["involvements_updated"] += len(to_update)
+
+
+def _upsert_involvements_postgresql(
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]], counts: Counter[str]
+) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    meta = Involvement._meta
+    table = _q(meta.db_table)
+    key = [_column(Involvement, n) for n in ("child", "kind", "start_date")]
+    values = [_column(Involvement, n.removesuffix("_id")) for n in _INVOLVEMENT_VALUES]
+    same_key = " AND ".join(f"i.{c} = t.{c}" for c in key)
+    setting = ", ".join(f"{c} = t.{c}" for c in values)
+    current = ", ".join(f"i.{c}" for c in values)
+    incoming = ", ".join(f"t.{c}" for c in values)
+    columns = [*key, *values]
+    params = {"history_date": timezone.now()}
+    with connection.cursor() as cursor:
+        _copy_temporary(cursor, "qaf_import_involvements", table, columns,
+                        (key_ + row for key_, row in wanted.items()))  # fmt: skip
+        cursor.execute(
+            _with_history(
+                f"UPDATE {table} AS i SET {setting} FROM qaf_import_involvements AS t "  # noqa: S608
+                f"WHERE {same_key} AND ({current}) IS DISTINCT FROM ({incoming}) RETURNING i.*",
+                Involvement, "~",
+            ),
+            params,
+        )  # fmt: skip
+        updated = cursor.fetchone()[0]
+        cursor.execute(
+            _with_history(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                f"SELECT {', '.join(f't.{c}' for c in columns)} FROM qaf_import_involvements AS t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS i WHERE {same_key}) RETURNING *",
+                Involvement, "+",
+            ),
+            params,
+        )  # fmt: skip
+        created = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE qaf_import_involvements")
+    counts["involvements_created"] += created
+    counts["involvements_updated"] += updated
 
 
 def case_import_create(

@@ -9,6 +9,8 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -19,6 +21,7 @@ from ..models import EventKind
 from .archives import safe_zip
 from .parsing import (
     CellError,
+    clean_child_id,
     clean_code,
     normalise_header,
     parse_count,
@@ -373,6 +376,112 @@ def _filled(cell: Any) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
+def _blank_row(row: list[Any]) -> bool:
+    for cell in row:  # most rows are filled from their first cell: stop there
+        if cell is not None and (cell.__class__ is not str or cell.strip()):
+            return False
+    return True
+
+
+class _Failed:
+    """A cell parser's refusal, kept in a column's memo instead of the parsed value."""
+
+    __slots__ = ("expected", "message", "show_value")
+
+    def __init__(self, message: str, expected: str, show_value: bool) -> None:
+        self.message, self.expected, self.show_value = message, expected, show_value
+
+
+# Cell values of these types are never equal to a value of another type, so one memo per
+# column can be keyed on the value itself (1 == 1.0 == True would mix numbers and booleans).
+_PLAIN_TYPES = frozenset({str, dt.date, dt.datetime, type(None)})
+
+
+class _Sheet:
+    """One list's data rows, parsed a column at a time: each column's parser runs once per
+    distinct value (a 100,000-row list has a few thousand distinct dates and codes), and the
+    problems are reported in row order with the sheet, row, column, value and expected."""
+
+    def __init__(
+        self, result: ParseResult, sheet: str, rows: list[tuple[int, list[Any]]],
+        found: dict[str, int], by_key: dict[str, Column],
+    ) -> None:  # fmt: skip
+        self.result, self.sheet, self.found, self.by_key = result, sheet, found, by_key
+        self.n = len(rows)
+        self.rows = [row for _number, row in rows]
+        self.numbers = [number for number, _row in rows]
+        self.problems: list[tuple[int, int, dict[str, Any]]] = []
+
+    def raw(self, key: str) -> list[Any]:
+        index = self.found[key]
+        rows = self.rows
+        if rows and min(map(len, rows)) > index:
+            return list(map(itemgetter(index), rows))
+        return [row[index] if index < len(row) else None for row in rows]
+
+    def column(
+        self,
+        key: str,
+        parser: Callable[[Any], Any],
+        *,
+        absent: Any = None,
+        report: list[bool] | None = None,
+    ) -> list[Any]:
+        """The parsed column (`absent` in every row when the sheet has no such column);
+        cells that fail are None and a problem each (only where `report` is true, if given)."""
+        if key not in self.found:
+            return [absent] * self.n
+        column = self.by_key[key]
+        values = self.raw(key)
+        required = column.required
+
+        def attempt(value: Any) -> Any:
+            if required and (value is None or (isinstance(value, str) and not value.strip())):
+                return _Failed(f"{column.header} is blank",
+                               "a value (this column may not be blank)", False)  # fmt: skip
+            try:
+                return parser(value)
+            except CellError as error:
+                return _Failed(error.message, error.expected, True)
+
+        if set(map(type, values)) <= _PLAIN_TYPES:
+            memo = {value: attempt(value) for value in set(values)}
+            parsed = list(map(memo.__getitem__, values))
+            failed = any(isinstance(v, _Failed) for v in memo.values())
+        else:  # numbers or booleans: memo keyed on (type, value)
+            typed: dict[tuple[type, Any], Any] = {}
+            parsed = []
+            for value in values:
+                key_ = (value.__class__, value)
+                out = typed.get(key_, _Failed)
+                if out is _Failed:
+                    out = typed[key_] = attempt(value)
+                parsed.append(out)
+            failed = any(isinstance(v, _Failed) for v in typed.values())
+        if failed:
+            for index, out in enumerate(parsed):
+                if not isinstance(out, _Failed):
+                    continue
+                parsed[index] = None
+                if report is not None and not report[index]:
+                    continue
+                self.problem(
+                    index,
+                    column=column.header,
+                    message=out.message,
+                    value=values[index] if out.show_value else "",
+                    expected=out.expected,
+                )
+        return parsed
+
+    def problem(self, index: int, **fields: Any) -> None:
+        self.problems.append((self.numbers[index], len(self.problems), fields))
+
+    def flush(self) -> None:
+        for row, _order, fields in sorted(self.problems, key=itemgetter(0, 1)):
+            self.result.problem(sheet=self.sheet, row=row, **fields)
+
+
 def _parse_list(result: ParseResult, number: int, sheet: str, rows: list[list[Any]]) -> None:
     columns = _columns_for(number)
     header_index = None
@@ -421,7 +530,7 @@ def _parse_list(result: ParseResult, number: int, sheet: str, rows: list[list[An
     data_rows = [
         (index + 1, row)
         for index, row in enumerate(rows[header_index + 1 :], start=header_index + 1)
-        if any(_filled(cell) for cell in row)
+        if not _blank_row(row)
     ]
     if not data_rows:
         result.file_problem(
@@ -432,40 +541,158 @@ def _parse_list(result: ParseResult, number: int, sheet: str, rows: list[list[An
         return
     if any(c.required and c.key not in found for c in columns):
         return
-    by_key = {c.key: c for c in columns}
-    for row_number, row in data_rows:
-        result.rows_read += 1
-        where = Where(sheet, row_number)
+    table = _Sheet(result, sheet, data_rows, found, {c.key: c for c in columns})
+    result.rows_read += table.n
+    if number == 11:
+        table.column("adopter_id", _text)
+        table.column("start", parse_date)
+    else:
+        _parse_children_list(table, number)
+    table.flush()
 
-        def get(key: str, row: list[Any] = row) -> Any:
-            index = found.get(key)
-            return row[index] if index is not None and index < len(row) else None
 
-        def cell(key: str, parser: Callable[[Any], Any], where: Where = where) -> Any:
-            if key not in found:
-                return None
-            column = by_key[key]
-            return result.cell(where, column.header, get(key), parser, required=column.required)
+_record_child = partial(tuple.__new__, ChildRecord)
+_record_event = partial(tuple.__new__, EventRecord)
 
-        if number == 11:
-            cell("adopter_id", _text)
-            cell("start", parse_date)
-            continue
-        child_id = result.child_id(where, by_key["child_id"].header, get("child_id"))
-        child = ChildRecord(
-            child_id=child_id or "",
-            where=where,
-            sex=cell("gender", parse_sex),
-            date_of_birth=cell("dob", parse_date),
-            ethnicity=cell("ethnicity", _ethnicity),
-            disability=cell("disability", parse_yes_no),
-            uasc=cell("uasc", parse_yes_no) if number == 8 else None,
+
+class _Events:
+    """Builds one list's events from its parsed columns (lists 1-10)."""
+
+    def __init__(self, table: _Sheet, ids: list[str | None], wheres: list[Where]) -> None:
+        self.table, self.ids, self.wheres = table, ids, wheres
+        self.team = table.column("team", _name, absent="")
+        self.worker = table.column("worker", _name, absent="")
+        self.out = table.result.events
+
+    def add(
+        self,
+        kind: str,
+        starts: list[dt.date | None],
+        *,
+        end: list[dt.date | None] | None = None,
+        linked: list[dt.date | None] | None = None,
+        code: list[str] | None = None,
+        flag: list[bool | None] | None = None,
+        number: list[int | None] | None = None,
+    ) -> None:
+        n = self.table.n
+        nones: list[Any] = [None] * n
+        rows = zip(
+            range(n), self.ids, starts, end or nones, linked or nones,
+            code or [""] * n, flag or nones, number or nones, self.team, self.worker,
+            self.wheres, strict=True,
+        )  # fmt: skip
+        out, problem = self.out, self.table.problem
+        for index, child_id, day, ends, link, text, yes, count, team, worker, where in rows:
+            if day is None:
+                continue
+            if ends is not None and ends < day:
+                problem(
+                    index,
+                    column="end date",
+                    message=f"ends ({ends:%d/%m/%Y}) before it starts ({day:%d/%m/%Y})",
+                    value=f"{ends:%d/%m/%Y}",
+                    expected=f"a date on or after {day:%d/%m/%Y}",
+                )
+                continue
+            if child_id is not None:
+                out.append(_record_event((child_id, kind, day, "", ends, link, text, yes, count,
+                                          team, worker, where)))  # fmt: skip
+
+
+def _parse_children_list(table: _Sheet, number: int) -> None:
+    column = table.column
+    result = table.result
+    ids = column("child_id", clean_child_id)
+    sex = column("gender", parse_sex)
+    dob = column("dob", parse_date)
+    ethnicity = column("ethnicity", _ethnicity)
+    disability = column("disability", parse_yes_no)
+    uasc = column("uasc", parse_yes_no) if number == 8 else [None] * table.n
+    sheet = table.sheet
+    wheres = [Where(sheet, row) for row in table.numbers]
+    result.children.extend(
+        _record_child(values)
+        for values in zip(ids, sex, dob, ethnicity, disability, uasc, wheres, strict=True)
+        if values[0] is not None
+    )
+    events = _Events(table, ids, wheres)
+    add = events.add
+    start = column("start", parse_date)
+    if number == 1:
+        add(EventKind.CONTACT, start, code=column("code", _code, absent=""))
+    elif number == 2:
+        add(EventKind.EARLY_HELP, start, end=column("end", parse_date),
+            code=column("code", _code, absent=""))  # fmt: skip
+    elif number == 3:
+        add(EventKind.REFERRAL, start, code=column("code", _code, absent=""),
+            flag=column("flag", parse_yes_no), number=column("number", parse_count))  # fmt: skip
+    elif number == 4:
+        add(EventKind.ASSESSMENT, start, end=column("end", parse_date),
+            flag=column("flag", parse_yes_no), code=column("code", _outcome, absent=""))  # fmt: skip
+    elif number == 5:
+        icpc = column("icpc", parse_date)
+        unnecessary = column("icpc_unnecessary", parse_yes_no)
+        led_to_plan = column("flag", parse_yes_no)
+        add(EventKind.SECTION_47, start, linked=icpc, flag=led_to_plan,
+            code=["ICPC not needed" if u else "" for u in unnecessary])  # fmt: skip
+        held: list[dt.date | None] = []
+        for index, (conference, began) in enumerate(zip(icpc, start, strict=True)):
+            if conference is not None and began is not None and conference < began:
+                table.problem(
+                    index,
+                    column="Date of Initial Child Protection Conference",
+                    message="the ICPC is dated before the strategy discussion",
+                    value=f"{conference:%d/%m/%Y}",
+                    expected=f"a date on or after {began:%d/%m/%Y}",
+                )
+                held.append(None)
+            else:
+                held.append(conference)
+        add(EventKind.ICPC, held, linked=start, flag=led_to_plan)
+    elif number == 6:
+        add(EventKind.CIN_PLAN, start, end=column("end", parse_date),
+            code=column("code", _code, absent=""))  # fmt: skip
+        result.warnings.extend(
+            f"{where}: no CIN start date, so no CIN episode recorded."
+            for where, began in zip(wheres, start, strict=True)
+            if began is None
         )
-        events = _events_for(number, result, where, child, cell)
-        if child_id is None:
-            continue
-        result.children.append(child)
-        result.events.extend(events)
+    elif number == 7:
+        first = column("code", _code, absent="")
+        latest = column("latest_code", _code, absent="")
+        add(EventKind.CP_PLAN, start, end=column("end", parse_date),
+            code=[a or b for a, b in zip(first, latest, strict=True)],
+            number=column("number", parse_count))  # fmt: skip
+        add(EventKind.CP_VISIT, column("visit", parse_date),
+            flag=column("seen_alone", parse_yes_no))  # fmt: skip
+        add(EventKind.CP_REVIEW, column("review", parse_date))
+    elif number == 8:
+        add(EventKind.CIC_EPISODE, start, end=column("end", parse_date),
+            code=column("code", _code, absent=""), number=column("number", parse_count))  # fmt: skip
+        add(EventKind.PLACEMENT, column("placement_start", parse_date),
+            code=column("placement_type", _code, absent=""))  # fmt: skip
+        add(EventKind.CIC_VISIT, column("visit", parse_date))
+        add(EventKind.CIC_REVIEW, column("review", parse_date))
+    elif number == 9:
+        # List 9 has no dates: a care leaver is recorded from the 18th birthday (and a row
+        # with no date of birth is not dated, nor are its other cells read).
+        dated = [born is not None for born in dob]
+        result.warnings.extend(
+            f"{where}: care leaver with no date of birth was not dated."
+            for where, known in zip(wheres, dated, strict=True)
+            if not known
+        )
+        add(EventKind.CARE_LEAVER, [birthday(born, 18) if born else None for born in dob],
+            code=column("code", _code, absent="", report=dated),
+            flag=column("flag", parse_yes_no, report=dated))  # fmt: skip
+    elif number == 10:
+        add(EventKind.ADOPTION, start, end=column("end", parse_date),
+            linked=column("entered_care", parse_date), code=column("code", _code, absent=""))  # fmt: skip
+
+
+def _name(value: Any) -> str:
+    return clean_code(value)[:160]
 
 
 def _text(value: Any) -> str:
@@ -490,133 +717,6 @@ def _outcome(value: Any) -> str:
     """Assessed as needing support: stored as the CIN census codes Y and N (blank if blank)."""
     answer = parse_yes_no(value)
     return "" if answer is None else ("Y" if answer else "N")
-
-
-def _events_for(
-    number: int,
-    result: ParseResult,
-    where: Where,
-    child: ChildRecord,
-    cell: Callable[..., Any],
-) -> list[EventRecord]:
-    start: dt.date | None = cell("start", parse_date)
-    team = clean_code(cell("team", lambda v: v))[:160]
-    worker = clean_code(cell("worker", lambda v: v))[:160]
-    common = {"child_id": child.child_id, "where": where, "team": team, "worker": worker}
-    events: list[EventRecord] = []
-
-    def add(kind: str, day: dt.date | None, **fields: Any) -> None:
-        if day is None:
-            return
-        end = fields.get("end_date")
-        if end is not None and end < day:
-            result.problem(
-                sheet=where.sheet,
-                row=where.row,
-                column="end date",
-                message=f"ends ({end:%d/%m/%Y}) before it starts ({day:%d/%m/%Y})",
-                value=f"{end:%d/%m/%Y}",
-                expected=f"a date on or after {day:%d/%m/%Y}",
-            )
-            return
-        events.append(EventRecord(kind=kind, start_date=day, **{**common, **fields}))
-
-    if number == 1:
-        add(EventKind.CONTACT, start, code=cell("code", _code) or "")
-    elif number == 2:
-        add(EventKind.EARLY_HELP, start, end_date=cell("end", parse_date),
-            code=cell("code", _code) or "")  # fmt: skip
-    elif number == 3:
-        add(
-            EventKind.REFERRAL,
-            start,
-            code=cell("code", _code) or "",
-            flag=cell("flag", parse_yes_no),
-            number=cell("number", parse_count),
-        )
-    elif number == 4:
-        add(
-            EventKind.ASSESSMENT,
-            start,
-            end_date=cell("end", parse_date),
-            flag=cell("flag", parse_yes_no),
-            code=cell("code", _outcome) or "",
-        )
-    elif number == 5:
-        icpc = cell("icpc", parse_date)
-        unnecessary = cell("icpc_unnecessary", parse_yes_no)
-        led_to_plan = cell("flag", parse_yes_no)
-        add(
-            EventKind.SECTION_47,
-            start,
-            linked_date=icpc,
-            flag=led_to_plan,
-            code="ICPC not needed" if unnecessary else "",
-        )
-        if icpc is not None and start is not None and icpc < start:
-            result.problem(
-                sheet=where.sheet,
-                row=where.row,
-                column="Date of Initial Child Protection Conference",
-                message="the ICPC is dated before the strategy discussion",
-                value=f"{icpc:%d/%m/%Y}",
-                expected=f"a date on or after {start:%d/%m/%Y}",
-            )
-        elif icpc is not None:
-            add(EventKind.ICPC, icpc, linked_date=start, flag=led_to_plan)
-    elif number == 6:
-        add(
-            EventKind.CIN_PLAN,
-            start,
-            end_date=cell("end", parse_date),
-            code=cell("code", _code) or "",
-        )
-        if start is None:
-            result.warnings.append(f"{where}: no CIN start date, so no CIN episode recorded.")
-    elif number == 7:
-        add(
-            EventKind.CP_PLAN,
-            start,
-            end_date=cell("end", parse_date),
-            code=cell("code", _code) or cell("latest_code", _code) or "",
-            number=cell("number", parse_count),
-        )
-        add(EventKind.CP_VISIT, cell("visit", parse_date), flag=cell("seen_alone", parse_yes_no))
-        add(EventKind.CP_REVIEW, cell("review", parse_date))
-    elif number == 8:
-        add(
-            EventKind.CIC_EPISODE,
-            start,
-            end_date=cell("end", parse_date),
-            code=cell("code", _code) or "",
-            number=cell("number", parse_count),
-        )
-        add(EventKind.PLACEMENT, cell("placement_start", parse_date),
-            code=cell("placement_type", _code) or "")  # fmt: skip
-        add(EventKind.CIC_VISIT, cell("visit", parse_date))
-        add(EventKind.CIC_REVIEW, cell("review", parse_date))
-    elif number == 9:
-        # List 9 has no dates: a care leaver is recorded from the 18th birthday.
-        if child.date_of_birth is None:
-            result.warnings.append(f"{where}: care leaver with no date of birth was not dated.")
-        else:
-            dob = child.date_of_birth
-            eighteenth = birthday(dob, 18)
-            add(
-                EventKind.CARE_LEAVER,
-                eighteenth,
-                code=cell("code", _code) or "",
-                flag=cell("flag", parse_yes_no),
-            )
-    elif number == 10:
-        add(
-            EventKind.ADOPTION,
-            start,
-            end_date=cell("end", parse_date),
-            linked_date=cell("entered_care", parse_date),
-            code=cell("code", _code) or "",
-        )
-    return events
 
 
 def birthday(dob: dt.date, years: int) -> dt.date:

@@ -179,7 +179,10 @@ def clean_child_id(value: Any) -> str:
 
 def id_collision_key(child_id: str) -> str:
     """IDs that differ only in case or punctuation would be confused by people: compare these."""
-    return "".join(ch for ch in child_id.upper() if ch.isalnum())
+    upper = child_id.upper()
+    if upper.isalnum():  # the usual ID, nothing to drop (str.isalnum is every character's)
+        return upper
+    return "".join(ch for ch in upper if ch.isalnum())
 
 
 _HEADER_PUNCT = re.compile(r"[^a-z0-9]+")

@@ -1,0 +1,106 @@
+"""The import's set-based writes (PostgreSQL) and ORM writes (SQLite) keep the same history.
+
+Children and involvements keep django-simple-history rows: one "+" for each row created, one
+"~" for each row an import changes, none for rows an import leaves as they were. These tests
+run on whichever database the suite runs on (CI runs both).
+"""
+
+import datetime as dt
+
+import pytest
+
+from qaf.cases.importers.writers import annex_a_workbook
+from qaf.cases.models import CaseEvent, Child, Involvement
+from qaf.cases.services import case_data_apply, case_data_parse
+from qaf.organisation.tests.factories import StaffFactory, TeamFactory
+
+CHILD = {"Gender": "b) Female", "Ethnicity": "WBRI", "Date of Birth": "03/05/2012"}
+
+
+def _plan(child: str, end: str | None, team: str, **more: object) -> dict[str, object]:
+    return {
+        **CHILD,
+        "Child Unique ID": child,
+        "Child Protection Plan Start Date": "27/01/2025",
+        "Child Protection Plan End Date": end,
+        "Initial Category of Abuse": "b) Neglect",
+        "Allocated Team": team,
+        "Allocated Worker": "Priya Holt",
+        **more,
+    }
+
+
+def _apply(lists: dict[int, list[dict[str, object]]]) -> dict[str, int]:
+    result = case_data_parse(data=annex_a_workbook(lists), file_name="a.xlsx", fmt="annex-a")
+    return case_data_apply(result=result)
+
+
+@pytest.mark.django_db
+def test_history_rows_for_created_changed_and_unchanged_children_and_involvements() -> None:
+    team = TeamFactory(name="Ashby Safeguarding")
+    worker = StaffFactory(given_name="Priya", family_name="Holt")
+    first = {7: [_plan("C1", None, "Ashby Safeguarding"), _plan("C2", None, "Ashby Safeguarding")]}
+    counts = _apply(first)
+    assert (counts["children_created"], counts["involvements_created"]) == (2, 2)
+    assert counts["events_created"] == 2
+    child = Child.objects.get(council_child_id="C1")
+    created = child.history.get()
+    assert (created.history_type, created.council_child_id, created.sex) == ("+", "C1", "F")
+    assert (created.date_of_birth, created.ethnicity, created.history_user) == (
+        dt.date(2012, 5, 3), "WBRI", None
+    )  # fmt: skip
+    plan = Involvement.objects.get(child=child)
+    (made,) = plan.history.all()
+    assert (made.history_type, made.kind, made.start_date, made.end_date) == (
+        "+", "cp", dt.date(2025, 1, 27), None
+    )  # fmt: skip
+    assert (made.team_id, made.allocated_worker_id, made.child_id) == (team.pk, worker.pk, child.pk)
+
+    # Nothing changed: no new history rows, everything counted unchanged.
+    again = _apply(first)
+    assert again["children_unchanged"] == 2 and again["events_unchanged"] == 2
+    assert again.get("involvements_updated", 0) == again.get("involvements_created", 0) == 0
+    assert Child.history.count() == 2 and Involvement.history.count() == 2
+
+    # C1's plan ends and C1's date of birth is corrected; C2 is as it was.
+    newer = {
+        7: [
+            _plan("C1", "01/06/2025", "Ashby Safeguarding", **{"Date of Birth": "04/05/2012"}),
+            _plan("C2", None, "Ashby Safeguarding"),
+        ]
+    }
+    counts = _apply(newer)
+    assert (counts["children_updated"], counts["children_unchanged"]) == (1, 1)
+    assert (counts["events_updated"], counts["events_unchanged"]) == (1, 1)
+    assert counts["involvements_updated"] == 1
+    changed = child.history.filter(history_type="~").get()
+    assert changed.date_of_birth == dt.date(2012, 5, 4)
+    assert changed.history_date >= created.history_date
+    ended = plan.history.filter(history_type="~").get()
+    assert ended.end_date == dt.date(2025, 6, 1)
+    assert Child.history.count() == 3 and Involvement.history.count() == 3
+    assert Child.objects.get(council_child_id="C2").history.count() == 1
+    plan.refresh_from_db()
+    assert plan.end_date == dt.date(2025, 6, 1)
+    assert CaseEvent.objects.get(child=child).end_date == dt.date(2025, 6, 1)
+
+
+@pytest.mark.django_db
+def test_a_blank_or_not_known_value_never_overwrites_a_recorded_one() -> None:
+    _apply({3: [{**CHILD, "Child Unique ID": "K1", "Date of referral": "10/01/2025"}]})
+    blank = {"Child Unique ID": "K1", "Gender": "c) Not stated/recorded",
+             "Date of referral": "11/01/2025"}  # fmt: skip
+    counts = _apply({3: [blank]})
+    assert counts["children_unchanged"] == 1 and counts["events_created"] == 1
+    child = Child.objects.get()
+    assert (child.sex, child.date_of_birth, child.ethnicity) == ("F", dt.date(2012, 5, 3), "WBRI")
+    assert child.history.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_child_takes_the_model_defaults_for_what_the_file_does_not_say() -> None:
+    _apply({1: [{"Child Unique ID": "N1", "Date of Contact": "02/01/2025"}]})
+    child = Child.objects.get()
+    assert (child.sex, child.date_of_birth, child.ethnicity) == ("U", None, "")
+    assert (child.disability, child.uasc, child.given_name) == (False, False, "")
+    assert child.history.get().history_type == "+"
