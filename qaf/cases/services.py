@@ -16,7 +16,7 @@ from qaf.common import clock
 from qaf.common.errors import ImportProblem, ImportRefused
 from qaf.organisation.models import Staff, Team
 
-from .importers.records import ChildRecord, EventRecord, ParseResult
+from .importers.records import ChildRecord, EventRecord, ParseResult, gc_paused
 from .models import (
     CaseEvent,
     CaseImport,
@@ -86,8 +86,9 @@ def case_data_parse(*, data: bytes, file_name: str, fmt: str) -> ParseResult:
         ImportFormat.CIN: cin_census.parse_cin_census,
         ImportFormat.CSV: csv_layout.parse_case_csv,
     }
-    result = parsers[ImportFormat(fmt)](data, name=file_name)
-    _check_records(result)
+    with gc_paused():
+        result = parsers[ImportFormat(fmt)](data, name=file_name)
+        _check_records(result)
     if result.problem_count:
         raise ImportRefused(_refusal_message(result), result.problems)
     return result
@@ -243,6 +244,11 @@ def case_data_apply(
     *, result: ParseResult, case_import: CaseImport | None = None, dry_run: bool = False
 ) -> dict[str, int]:
     """Write parsed records to the register in one transaction (rolled back on a dry run)."""
+    with gc_paused():
+        return _apply(result, case_import, dry_run)
+
+
+def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -> dict[str, int]:
     from django.db import connection
 
     from .importers.parsing import id_collision_key
@@ -270,13 +276,14 @@ def case_data_apply(
         raise ImportRefused(_refusal_message(result), result.problems)
 
     teams, staff = _resolve_people(result)
+    new_children: set[int] = set()
     if connection.vendor == "postgresql":
-        child_pk = _upsert_children_postgresql(result.children, counts)
+        child_pk, new_children = _upsert_children_postgresql(result.children, counts)
     else:
         children = _upsert_children(result.children, counts)
         child_pk = {child.council_child_id: child.pk for child in children}
     assert set(child_pk) >= file_ids
-    _upsert_events(result.events, child_pk, teams, staff, case_import, counts)
+    _upsert_events(result.events, child_pk, teams, staff, case_import, counts, new_children)
     _upsert_involvements(result.events, child_pk, teams, staff, counts)
     if dry_run:
         transaction.set_rollback(True)
@@ -384,13 +391,13 @@ def _history_on() -> bool:
     return bool(getattr(settings, "SIMPLE_HISTORY_ENABLED", True))
 
 
-def _with_history(write: str, model: Any, history_type: str) -> str:
+def _with_history(write: str, model: Any, history_type: str, answer: str = "count(*)") -> str:
     """One statement: `write` (INSERT or UPDATE ... RETURNING *) as a CTE, its history rows,
-    and the number of rows it wrote."""
+    and `answer` about the rows it wrote (by default how many)."""
     history = f", history AS ({_history_insert(model, 'written', history_type)})"
     return (
         f"WITH written AS ({write}){history if _history_on() else ''} "  # noqa: S608
-        "SELECT count(*) FROM written"
+        f"SELECT {answer} FROM written"
     )
 
 
@@ -408,7 +415,10 @@ def _copy_temporary(cursor: Any, name: str, source: str, columns: list[str], row
     cursor.execute(f"ANALYZE {name}")
 
 
-def _upsert_children_postgresql(records: list[ChildRecord], counts: Counter[str]) -> dict[str, int]:
+def _upsert_children_postgresql(
+    records: list[ChildRecord], counts: Counter[str]
+) -> tuple[dict[str, int], set[int]]:
+    """Children written set-based; their primary keys by council ID, and the new ones'."""
     from django.db import connection
     from django.utils import timezone
 
@@ -454,22 +464,25 @@ def _upsert_children_postgresql(records: list[ChildRecord], counts: Counter[str]
                 f"SELECT {', '.join(insert_values)} FROM qaf_import_children AS t "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS c WHERE c.{key} = t.{key}) "
                 "RETURNING *",
-                Child, "+",
+                Child, "+", answer=f"{key}, {_q(meta.pk.column)}",
             ),
             params,
         )  # fmt: skip
-        created = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT t.{key}, c.{_q(meta.pk.column)} FROM qaf_import_children AS t "  # noqa: S608
-            f"JOIN {table} AS c ON c.{key} = t.{key}"
-        )
         child_pk = dict(cursor.fetchall())
+        new_children = set(child_pk.values())
+        created = len(new_children)
+        if created < len(records):
+            cursor.execute(
+                f"SELECT t.{key}, c.{_q(meta.pk.column)} FROM qaf_import_children AS t "  # noqa: S608
+                f"JOIN {table} AS c ON c.{key} = t.{key}"
+            )
+            child_pk.update(cursor.fetchall())
         cursor.execute("DROP TABLE qaf_import_children")
     counts["children_created"] += created
     counts["children_updated"] += updated
     if len(records) - created - updated:
         counts["children_unchanged"] += len(records) - created - updated
-    return child_pk
+    return child_pk, new_children
 
 
 _EVENT_FIELDS = ("end_date", "linked_date", "code", "flag", "number", "team_id", "worker_id")
@@ -482,11 +495,14 @@ def _upsert_events(
     staff: dict[str, int | None],
     case_import: CaseImport | None,
     counts: Counter[str],
+    new_children: set[int] = frozenset(),  # type: ignore[assignment]  # read only
 ) -> None:
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        _upsert_events_postgresql(records, child_pk, teams, staff, case_import, counts)
+        _upsert_events_postgresql(
+            records, child_pk, teams, staff, case_import, counts, new_children
+        )
         return
     pks = sorted({child_pk[record.child_id] for record in records})
     existing: dict[tuple[Any, ...], CaseEvent] = {}
@@ -539,20 +555,24 @@ def _upsert_events_postgresql(
     staff: dict[str, int | None],
     case_import: CaseImport | None,
     counts: Counter[str],
+    new_children: set[int],
 ) -> None:
-    """The same upsert, set-based: COPY the file's events into a temporary table, then one
-    INSERT of the rows that are new or differ from the register's (an anti-join first, so
-    unchanged rows are neither written nor locked) ... ON CONFLICT DO UPDATE. Counts come
-    from RETURNING (xmax = 0 for a new row)."""
+    """The same upsert, set-based. Events of children this import has just created cannot
+    be in the register yet (and the file's duplicates are already merged): they are COPYed
+    straight into the table, the server inserting while Python still sends. The others are
+    COPYed into a temporary table, then one INSERT of the rows that are new or differ from
+    the register's (an anti-join first, so unchanged rows are neither written nor locked)
+    ... ON CONFLICT DO UPDATE; counts from RETURNING (xmax = 0 for a new row)."""
     from django.db import connection
 
     meta = CaseEvent._meta
     table = _q(meta.db_table)
     key = ["child", "kind", "start_date", "source_key"]
     names = [*key, *(name.removesuffix("_id") for name in _EVENT_FIELDS)]
-    columns = [_q(meta.get_field(n).column) for n in names]  # type: ignore[union-attr,arg-type]  # concrete fields only
+    columns = [_column(CaseEvent, n) for n in names]
     key_columns, value_columns = columns[: len(key)], columns[len(key) :]
-    imported = _q(meta.get_field("imported_by").column)
+    imported = _column(CaseEvent, "imported_by")
+    imported_pk = case_import.pk if case_import else None
     listed = ", ".join(columns)
     changed = ", ".join(f"{table}.{c}" for c in value_columns)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in value_columns)
@@ -562,28 +582,38 @@ def _upsert_events_postgresql(
         f"({', '.join(f'e.{c}' for c in value_columns)}) IS DISTINCT FROM "
         f"({', '.join(f't.{c}' for c in value_columns)})"
     )
-    # EventRecord: child_id, kind, start_date, source_key, then the seven details in
-    # _EVENT_FIELDS order (team and worker as written in the file).
-    rows = (
-        (child_pk[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], teams[r[9]], staff[r[10]])
-        for r in records
-    )
+    existing_children: list[tuple[Any, ...]] = []
+    created = updated = 0
     with connection.cursor() as cursor:
-        _copy_temporary(cursor, "qaf_import_events", table, columns, rows)
-        cursor.execute(
-            f"WITH upserted AS (INSERT INTO {table} ({listed}, {imported}) "  # noqa: S608
-            f"SELECT {', '.join(f't.{c}' for c in columns)}, %s FROM qaf_import_events AS t "
-            f"LEFT JOIN {table} AS e ON {same_key} "
-            f"WHERE e.{_q(meta.pk.column)} IS NULL OR {differs} "
-            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {setting} "
-            f"WHERE ({changed}) IS DISTINCT FROM ({incoming}) "
-            "RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-            "FROM upserted",
-            [case_import.pk if case_import else None],
-        )
-        created, updated = cursor.fetchone()
-        cursor.execute("DROP TABLE qaf_import_events")
+        with cursor.cursor.copy(f"COPY {table} ({listed}, {imported}) FROM STDIN") as copy:
+            write = copy.write_row
+            for r in records:
+                # EventRecord: child_id, kind, start_date, source_key, then the seven details
+                # in _EVENT_FIELDS order (team and worker as written in the file).
+                row = (child_pk[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                       teams[r[9]], staff[r[10]])  # fmt: skip
+                if row[0] in new_children:
+                    write((*row, imported_pk))
+                    created += 1
+                else:
+                    existing_children.append(row)
+        if existing_children:
+            _copy_temporary(cursor, "qaf_import_events", table, columns, existing_children)
+            cursor.execute(
+                f"WITH upserted AS (INSERT INTO {table} ({listed}, {imported}) "  # noqa: S608
+                f"SELECT {', '.join(f't.{c}' for c in columns)}, %s FROM qaf_import_events AS t "
+                f"LEFT JOIN {table} AS e ON {same_key} "
+                f"WHERE e.{_q(meta.pk.column)} IS NULL OR {differs} "
+                f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {setting} "
+                f"WHERE ({changed}) IS DISTINCT FROM ({incoming}) "
+                "RETURNING (xmax = 0) AS inserted) "
+                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+                "FROM upserted",
+                [imported_pk],
+            )
+            inserted, updated = cursor.fetchone()
+            created += inserted
+            cursor.execute("DROP TABLE qaf_import_events")
     counts["events_created"] += created
     counts["events_updated"] += updated
     if len(records) - created - updated:
@@ -715,8 +745,10 @@ def case_import_create(
     by: Any = None,
     via: str = "page",
     dry_run: bool = False,
+    keep_payload: bool = True,
 ) -> CaseImport:
-    """Record an import and keep its file until the background task has read it."""
+    """Record an import and keep its file until the background task has read it (not when
+    the caller runs it at once: keep_payload=False, then case_import_run(data=...))."""
     name = PurePath(file_name).name[:255] or "upload"
     return CaseImport.objects.create(
         file_name=name,
@@ -727,16 +759,18 @@ def case_import_create(
         created_at=clock.now(),
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        payload=data if len(data) <= MAX_UPLOAD_BYTES else b"",
+        payload=data if keep_payload and len(data) <= MAX_UPLOAD_BYTES else b"",
     )
 
 
-def case_import_run(*, case_import: CaseImport) -> CaseImport:
-    """Parse and apply a recorded import; the outcome (and any refusal) is saved on it."""
+def case_import_run(*, case_import: CaseImport, data: bytes | None = None) -> CaseImport:
+    """Parse and apply a recorded import; the outcome (and any refusal) is saved on it.
+    `data`: the file itself, when it was not kept on the record (keep_payload=False)."""
     CaseImport.objects.filter(pk=case_import.pk).update(
         status=ImportStatus.RUNNING, started_at=clock.now()
     )
-    data = bytes(case_import.payload or b"")
+    if data is None:
+        data = bytes(case_import.payload or b"")
     result: ParseResult | None = None
     try:
         if case_import.size_bytes > MAX_UPLOAD_BYTES:

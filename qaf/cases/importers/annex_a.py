@@ -411,11 +411,12 @@ class _Sheet:
         self.rows = [row for _number, row in rows]
         self.numbers = [number for number, _row in rows]
         self.problems: list[tuple[int, int, dict[str, Any]]] = []
+        self.width = min(map(len, self.rows)) if self.rows else 0
 
     def raw(self, key: str) -> list[Any]:
         index = self.found[key]
         rows = self.rows
-        if rows and min(map(len, rows)) > index:
+        if self.width > index:
             return list(map(itemgetter(index), rows))
         return [row[index] if index < len(row) else None for row in rows]
 

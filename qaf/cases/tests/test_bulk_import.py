@@ -6,11 +6,15 @@ run on whichever database the suite runs on (CI runs both).
 """
 
 import datetime as dt
+import hashlib
+import io
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from qaf.cases.importers.writers import annex_a_workbook
-from qaf.cases.models import CaseEvent, Child, Involvement
+from qaf.cases.models import CaseEvent, CaseImport, Child, ImportStatus, Involvement
 from qaf.cases.services import case_data_apply, case_data_parse
 from qaf.organisation.tests.factories import StaffFactory, TeamFactory
 
@@ -104,3 +108,22 @@ def test_a_new_child_takes_the_model_defaults_for_what_the_file_does_not_say() -
     assert (child.sex, child.date_of_birth, child.ethnicity) == ("U", None, "")
     assert (child.disability, child.uasc, child.given_name) == (False, False, "")
     assert child.history.get().history_type == "+"
+
+
+@pytest.mark.django_db
+def test_the_command_imports_without_storing_the_file_and_keeps_the_import_history(
+    tmp_path: Path,
+) -> None:
+    TeamFactory(name="Ashby Safeguarding")
+    path = tmp_path / "annex-a.xlsx"
+    path.write_bytes(annex_a_workbook({7: [_plan("C1", None, "Ashby Safeguarding")]}))
+    out = io.StringIO()
+    call_command("import_case_data", str(path), stdout=out)
+    assert "Children added: 1" in out.getvalue()
+    call_command("import_case_data", str(path), stdout=out)
+    first, second = CaseImport.objects.order_by("pk")
+    assert first.status == second.status == ImportStatus.SUCCEEDED
+    assert (first.via, first.size_bytes, first.payload) == ("command", path.stat().st_size, None)
+    assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert first.counts["events_created"] == 1 and second.counts["events_unchanged"] == 1
+    assert CaseEvent.objects.get().imported_by == first

@@ -52,10 +52,12 @@ class Command(BaseCommand):
             )
         except ImportRefused as refusal:
             raise CommandError(str(refusal)) from None
+        # Run at once, so the file is not stored on the import record for a background task.
         record = case_import_create(
-            file_name=name, data=data, fmt=fmt, via="command", dry_run=options["dry_run"]
-        )
-        record = case_import_run(case_import=record)
+            file_name=name, data=data, fmt=fmt, via="command", dry_run=options["dry_run"],
+            keep_payload=False,
+        )  # fmt: skip
+        record = case_import_run(case_import=record, data=data)
         for warning in record.warnings:
             self.stderr.write(f"Warning: {warning}")
         if record.status == ImportStatus.REFUSED:
