@@ -114,6 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the scorecard's aggregates are short, and compiling them cost more than it saved
+    # (about 0.2 s a query at national scale; benchmarks/README.md).
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -163,6 +167,8 @@ QAF_SITE_URL = env("QAF_SITE_URL", "http://127.0.0.1:8000")
 QAF_CHILD_POPULATION = int(env("QAF_CHILD_POPULATION", "0") or 0)
 # KPI targets for red/amber/green, e.g. '{"re_referrals": {"green": 20, "amber": 25}}' (JSON).
 QAF_KPI_TARGETS: dict[str, dict[str, float]] = json.loads(env("QAF_KPI_TARGETS", "{}") or "{}")
+# Database connections the scorecard computes KPIs on at once (1: one after another).
+QAF_KPI_WORKERS = int(env("QAF_KPI_WORKERS", "2"))
 
 # Feedback (docs/feedback.md): where safety-trigger alerts go at once, the number a child or
 # family is given on screen, and the council's stage 1 complaint timescale in working days.

@@ -137,6 +137,10 @@ class CaseEvent(models.Model):
     code        its category (category of abuse, placement type, referral source...)
     flag        a yes/no outcome (referral NFA, child seen alone, ICPC led to a plan)
     number      a count the source states (previous CP plans, placements in 12 months)
+    previous_start  derived, never imported: the start date of the child's latest earlier event
+                of the same kind (None for the first). The re-referral and repeat-plan KPIs
+                read it instead of searching each child's history per row; every write path
+                calls qaf.cases.history.case_event_previous_refresh for the children it touched.
     Re-importing is idempotent: an event is keyed on child + kind + start date + source_key
     (the source's own ID where it has one, otherwise empty).
     """
@@ -150,6 +154,7 @@ class CaseEvent(models.Model):
     code = models.CharField(max_length=20, blank=True, default="")
     flag = models.BooleanField(null=True, blank=True)
     number = models.PositiveIntegerField(null=True, blank=True)
+    previous_start = models.DateField(null=True, blank=True, editable=False)
     team = models.ForeignKey(
         "organisation.Team",
         null=True,
@@ -181,7 +186,13 @@ class CaseEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "start_date"]),
-            models.Index(fields=["kind", "end_date"]),
+            # Covering on PostgreSQL (SQLite ignores include): the scorecard's "open at each
+            # month end" scans read plans and episodes from the index alone.
+            models.Index(
+                fields=["kind", "end_date"],
+                include=["start_date", "child", "team", "worker"],
+                name="case_event_kind_end_cover",
+            ),
             models.Index(fields=["team", "kind", "start_date"]),
             models.Index(fields=["worker", "kind", "start_date"]),
         ]

@@ -16,6 +16,7 @@ from qaf.common import clock
 from qaf.common.errors import ImportProblem, ImportRefused
 from qaf.organisation.models import Staff, Team
 
+from .history import case_event_previous_refresh
 from .importers.records import ChildRecord, EventRecord, ParseResult, gc_paused
 from .models import (
     CaseEvent,
@@ -284,6 +285,7 @@ def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -
         child_pk = {child.council_child_id: child.pk for child in children}
     assert set(child_pk) >= file_ids
     _upsert_events(result.events, child_pk, teams, staff, case_import, counts, new_children)
+    case_event_previous_refresh(child_ids=child_pk.values())
     _upsert_involvements(result.events, child_pk, teams, staff, counts)
     if dry_run:
         transaction.set_rollback(True)
@@ -876,6 +878,7 @@ def case_data_seed(*, data: Any) -> dict[str, int]:
          "team", "worker", "source_key"],
         ((pks[r[0]], *r[1:]) for r in data.events),
     )  # fmt: skip
+    case_event_previous_refresh()
     involvements = _bulk_insert(
         Involvement,
         ["child", "kind", "start_date", "end_date", "team", "allocated_worker"],

@@ -14,17 +14,22 @@ Other apps add KPIs with `register_kpi` (docs/kpis.md, "Adding a KPI from anothe
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection, connections
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from qaf.calendar import working_days_between
 from qaf.cases.models import CaseEvent, EventKind, Involvement
 
 Window = tuple[dt.date, dt.date]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,25 @@ class Result:
     numerator: int
     denominator: int
     value: float | None  # a percentage, a rate per 10,000 or an average
+
+
+class SharedFigures:
+    """Figures several KPIs share (referral days, plan and care positions): computed once per
+    input, also when the KPIs run in threads (kpi_compute_all)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            value: T = self._values[key]
+            return value
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,9 @@ class KpiInput:
     team_ids: frozenset[int] | None = None
     staff_id: int | None = None
     reviewer_id: int | None = None
+    shared: "SharedFigures" = field(
+        default_factory=lambda: SharedFigures(), compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -106,45 +133,47 @@ def _wd(start: dt.date, end: dt.date) -> int:
 # Events in a window ---------------------------------------------------------------------------
 
 
-def re_referrals(inp: KpiInput) -> list[Result]:
-    """Referrals in the window whose child had another referral in the 12 months before it
-    (on or after the same date a year earlier) / referrals in the window. One query: grouped by
-    day, with the earlier referral found by an index lookup (any team: it is the child's
-    history). "A year earlier" is 365 days back, or 366 when that year holds 29 February: the
-    366th day back is counted separately and added only for the days where it applies."""
+def _referral_days(inp: KpiInput) -> dict[dt.date, tuple[int, int, int]]:
+    """Per referral day in the span: (referrals, re-referrals, NFAs), one query shared by the
+    two referral KPIs. A re-referral has an earlier referral of the same child (any team: it is
+    the child's history) on or after the same date a year before. The child's previous referral
+    is stored on each event (previous_start, qaf.cases.history), so this is a plain grouped
+    count. "A year before" is 365 days back, or 366 when that year holds 29 February: a
+    previous referral exactly 366 days back is counted separately and added only then."""
+    return inp.shared.get("referral_days", lambda: _count_referral_days(inp))
+
+
+def _count_referral_days(inp: KpiInput) -> dict[dt.date, tuple[int, int, int]]:
     first, last = _span(inp.windows)
-    earlier = CaseEvent.objects.filter(
-        child=OuterRef("child"), kind=EventKind.REFERRAL, start_date__lt=OuterRef("start_date")
-    )
-    within_365 = Exists(earlier.filter(start_date__gte=OuterRef("start_date") - dt.timedelta(365)))
-    day_366 = Exists(earlier.filter(start_date=OuterRef("start_date") - dt.timedelta(366)))
     rows = (
         inp.events.filter(kind=EventKind.REFERRAL, start_date__gte=first, start_date__lte=last)
         .order_by()
         .values("start_date")
         .annotate(
             total=Count("pk"),
-            near=Count("pk", filter=Q(within_365)),
-            band=Count("pk", filter=Q(day_366) & ~Q(within_365)),
+            near=Count("pk", filter=Q(previous_start__gte=F("start_date") - dt.timedelta(365))),
+            band=Count("pk", filter=Q(previous_start=F("start_date") - dt.timedelta(366))),
+            nfa=Count("pk", filter=Q(flag=True)),
         )
     )
     per_day = {}
     for row in rows:
         day = row["start_date"]
         leap_back = _one_year_before(day) <= day - dt.timedelta(days=366)
-        per_day[day] = (row["near"] + (row["band"] if leap_back else 0), row["total"])
-    return _sum_by_window(per_day, inp.windows)
+        per_day[day] = (row["total"], row["near"] + (row["band"] if leap_back else 0), row["nfa"])
+    return per_day
+
+
+def re_referrals(inp: KpiInput) -> list[Result]:
+    """Referrals in the window whose child had another referral in the 12 months before it
+    / referrals in the window."""
+    days = _referral_days(inp)
+    return _sum_by_window({d: (near, total) for d, (total, near, _) in days.items()}, inp.windows)
 
 
 def referrals_nfa(inp: KpiInput) -> list[Result]:
-    first, last = _span(inp.windows)
-    rows = (
-        inp.events.filter(kind=EventKind.REFERRAL, start_date__gte=first, start_date__lte=last)
-        .order_by()
-        .values("start_date")
-        .annotate(total=Count("pk"), nfa=Count("pk", filter=Q(flag=True)))
-    )
-    return _sum_by_window({r["start_date"]: (r["nfa"], r["total"]) for r in rows}, inp.windows)
+    days = _referral_days(inp)
+    return _sum_by_window({d: (nfa, total) for d, (total, _, nfa) in days.items()}, inp.windows)
 
 
 def _durations(
@@ -195,17 +224,16 @@ def cp_plans_over_two_years(inp: KpiInput) -> list[Result]:
 
 
 def repeat_cp_plans(inp: KpiInput) -> list[Result]:
+    """CP plans starting in the window that are the child's second or later: the source says
+    so (number of previous plans) or the register holds an earlier plan (previous_start)."""
     first, last = _span(inp.windows)
-    earlier = CaseEvent.objects.filter(
-        child=OuterRef("child"), kind=EventKind.CP_PLAN, start_date__lt=OuterRef("start_date")
-    )
     rows = (
         inp.events.filter(kind=EventKind.CP_PLAN, start_date__gte=first, start_date__lte=last)
         .order_by()
         .values("start_date")
         .annotate(
             total=Count("pk"),
-            repeat=Count("pk", filter=Q(number__gte=1) | Q(Exists(earlier))),
+            repeat=Count("pk", filter=Q(number__gte=1) | Q(previous_start__isnull=False)),
         )
     )
     return _sum_by_window({r["start_date"]: (r["repeat"], r["total"]) for r in rows}, inp.windows)
@@ -221,7 +249,12 @@ def _open_q(day: dt.date, prefix: str = "") -> Q:
 
 
 def _ends(inp: KpiInput) -> list[dt.date]:
-    return [end for _, end in inp.windows]
+    """The distinct window ends (the period usually ends on the last trend month's end)."""
+    return sorted({end for _, end in inp.windows})
+
+
+def _by_window(inp: KpiInput, per_end: dict[dt.date, T]) -> list[T]:
+    return [per_end[end] for _, end in inp.windows]
 
 
 def _overlapping(qs: QuerySet[Any], ends: list[dt.date]) -> QuerySet[Any]:
@@ -230,15 +263,36 @@ def _overlapping(qs: QuerySet[Any], ends: list[dt.date]) -> QuerySet[Any]:
     )
 
 
-def _rate(inp: KpiInput, kind: str) -> list[Result]:
+def _plan_positions(inp: KpiInput, plan_kind: str) -> list[tuple[int, int]]:
+    """Per window end: (children on the plan or in care, those of them visited in timescale).
+    One query answers both the rate and the visits KPI of a kind, with a conditional count per
+    end; the visit is found by an index lookup on the child's events."""
+    return inp.shared.get(f"plan_positions:{plan_kind}", lambda: _count_plans(inp, plan_kind))
+
+
+def _count_plans(inp: KpiInput, plan_kind: str) -> list[tuple[int, int]]:
+    visit_kind, limit = _VISITS[plan_kind]
     ends = _ends(inp)
-    counts = _overlapping(inp.events.filter(kind=kind), ends).aggregate(
-        **{f"d{i}": Count("child", distinct=True, filter=_open_q(d)) for i, d in enumerate(ends)}
-    )
+    aggregates = {}
+    for i, day in enumerate(ends):
+        visited = Exists(
+            CaseEvent.objects.filter(
+                child=OuterRef("child"),
+                kind=visit_kind,
+                start_date__gte=_earliest_in_time(day, limit()),
+                start_date__lte=day,
+            )
+        )
+        aggregates[f"n{i}"] = Count("child", distinct=True, filter=_open_q(day))
+        aggregates[f"v{i}"] = Count("child", distinct=True, filter=_open_q(day) & Q(visited))
+    counts = _overlapping(inp.events.filter(kind=plan_kind), ends).aggregate(**aggregates)
+    return _by_window(inp, {day: (counts[f"n{i}"], counts[f"v{i}"]) for i, day in enumerate(ends)})
+
+
+def _rate(inp: KpiInput, kind: str) -> list[Result]:
     population = int(getattr(settings, "QAF_CHILD_POPULATION", 0) or 0)
     out = []
-    for i in range(len(ends)):
-        children = counts[f"d{i}"]
+    for children, _ in _plan_positions(inp, kind):
         value = round(10_000 * children / population, 1) if population else None
         out.append(Result(children, population, value))
     return out
@@ -252,102 +306,100 @@ def cic_rate(inp: KpiInput) -> list[Result]:
     return _rate(inp, EventKind.CIC_EPISODE)
 
 
-def _care_histories(
-    inp: KpiInput, ends: list[dt.date], lookback_days: int
-) -> tuple[
-    dict[int, list[tuple[dt.date, dt.date | None, dt.date | None]]], dict[int, list[dt.date]]
-]:
-    """Care episodes (start, end, date of birth) overlapping the ends, and the placements of
-    those children: two queries, whatever the number of window ends."""
-    episodes: dict[int, list[tuple[dt.date, dt.date | None, dt.date | None]]] = {}
-    rows = _overlapping(inp.events.filter(kind=EventKind.CIC_EPISODE), ends).values_list(
-        "child_id", "start_date", "end_date", "child__date_of_birth"
+def _care_positions(inp: KpiInput) -> list[tuple[int, int, int, int]]:
+    """Per window end: (children in care, those with 3 or more placements starting in the 12
+    months to it, children under 16 in care for 2.5 years or more, those in the same placement
+    for at least 2 years). Two queries shared by both placement KPIs (care episodes overlapping
+    the ends; those children's placements, read back 11 years to find the current one), then
+    array arithmetic per end, not a Python loop per child: at national scale there are about
+    100,000 children in care and 13 ends."""
+    return inp.shared.get("care_positions", lambda: _count_care(inp))
+
+
+def _count_care(inp: KpiInput) -> list[tuple[int, int, int, int]]:
+    ends = _ends(inp)
+    in_care = _overlapping(inp.events.filter(kind=EventKind.CIC_EPISODE), ends).order_by()
+    episodes = list(
+        in_care.values_list("child_id", "start_date", "end_date", "child__date_of_birth")
     )
-    for child_id, start, end, dob in rows:
-        episodes.setdefault(child_id, []).append((start, end, dob))
-    placements: dict[int, list[dt.date]] = {}
-    if episodes:
-        in_care = _overlapping(inp.events.filter(kind=EventKind.CIC_EPISODE), ends).values("child")
-        for child_id, start in CaseEvent.objects.filter(
-            child__in=in_care,
+    placements = list(
+        CaseEvent.objects.filter(
+            child__in=in_care.values("child"),
             kind=EventKind.PLACEMENT,
-            start_date__gt=min(ends) - dt.timedelta(days=lookback_days),
+            start_date__gt=min(ends) - dt.timedelta(days=366 * 11),
             start_date__lte=max(ends),
-        ).values_list("child_id", "start_date"):
-            placements.setdefault(child_id, []).append(start)
-    return episodes, placements
+        )
+        .order_by()
+        .values_list("child_id", "start_date")
+    )
+    return _by_window(
+        inp, dict(zip(ends, _care_arithmetic(episodes, placements, ends), strict=True))
+    )
 
 
-def _in_care_at(spells: list[tuple[dt.date, dt.date | None, dt.date | None]], day: dt.date):  # type: ignore[no-untyped-def]
-    for start, end, dob in spells:
-        if start <= day and (end is None or end >= day):
-            return start, dob
-    return None
+_NEVER = dt.date.max.toordinal()
+
+
+def _care_arithmetic(
+    episodes: list[tuple[int, dt.date, dt.date | None, dt.date | None]],
+    placements: list[tuple[int, dt.date]],
+    ends: list[dt.date],
+) -> list[tuple[int, int, int, int]]:
+    """_care_positions over fetched rows. Dates become day numbers; a child in two episodes
+    at an end is counted once, from the episode that started last (the current one)."""
+    if not episodes:
+        return [(0, 0, 0, 0) for _ in ends]
+    child_ids, child = np.unique(np.array([e[0] for e in episodes]), return_inverse=True)
+    started = np.array([e[1].toordinal() for e in episodes])
+    ended = np.array([e[2].toordinal() if e[2] else _NEVER for e in episodes])
+    born = np.array([e[3].toordinal() if e[3] else _NEVER for e in episodes])
+    placed_child = np.searchsorted(child_ids, np.array([p[0] for p in placements], dtype=int))
+    placed = np.array([p[1].toordinal() for p in placements], dtype=int)
+    # Latest-starting episode last, so assigning per child keeps the current one.
+    latest_last = np.argsort(started, kind="stable")
+    positions = []
+    for day in ends:
+        today, year_before = day.toordinal(), _one_year_before(day).toordinal()
+        two_years_before = _one_year_before(_one_year_before(day)).toordinal()
+        open_now = latest_last[(started[latest_last] <= today) & (ended[latest_last] >= today)]
+        spell_start = np.full(len(child_ids), -1)
+        spell_start[child[open_now]] = started[open_now]
+        dob = np.full(len(child_ids), _NEVER)
+        dob[child[open_now]] = born[open_now]
+        cared = spell_start >= 0
+        recent = (placed > year_before) & (placed <= today)
+        moves = np.bincount(placed_child[recent], minlength=len(child_ids))
+        current = np.full(len(child_ids), -1)
+        so_far = placed <= today
+        np.maximum.at(current, placed_child[so_far], placed[so_far])
+        current = np.where(current >= 0, current, spell_start)
+        long_in_care = (
+            cared
+            & (dob <= today)
+            & (today - dob < 16 * 365.25)
+            & (today - spell_start >= 913)  # 2.5 years
+        )
+        positions.append(
+            (
+                int(cared.sum()),
+                int((cared & (moves >= 3)).sum()),
+                int(long_in_care.sum()),
+                int((long_in_care & (current <= two_years_before)).sum()),
+            )
+        )
+    return positions
 
 
 def placement_moves(inp: KpiInput) -> list[Result]:
     """Children in care at each end with 3 or more placements starting in the 12 months to it."""
-    ends = _ends(inp)
-    episodes, placements = _care_histories(inp, ends, 366)
-    out = []
-    for day in ends:
-        year_before = _one_year_before(day)
-        num = den = 0
-        for child_id, spells in episodes.items():
-            if _in_care_at(spells, day) is None:
-                continue
-            den += 1
-            moves = sum(1 for p in placements.get(child_id, ()) if year_before < p <= day)
-            num += moves >= 3
-        out.append(_pct(num, den))
-    return out
+    return [_pct(moved, in_care) for in_care, moved, _, _ in _care_positions(inp)]
 
 
 def placement_long_term(inp: KpiInput) -> list[Result]:
     """Children under 16 in care at each end who have been in care for 2.5 years or more:
     the share living in the same placement for at least 2 years (DfE's long-term stability
-    measure). Placements are read back 11 years to find the current one."""
-    ends = _ends(inp)
-    episodes, placements = _care_histories(inp, ends, 366 * 11)
-    out = []
-    for day in ends:
-        num = den = 0
-        two_years_before = _one_year_before(_one_year_before(day))
-        for child_id, spells in episodes.items():
-            found = _in_care_at(spells, day)
-            if found is None:
-                continue
-            start, dob = found
-            if dob is None or dob > day or (day - dob).days >= 16 * 365.25:
-                continue
-            if (day - start).days < 913:  # 2.5 years
-                continue
-            den += 1
-            current = max((p for p in placements.get(child_id, ()) if p <= day), default=start)
-            num += current <= two_years_before
-        out.append(_pct(num, den))
-    return out
-
-
-def _visits_in_time(inp: KpiInput, plan_kind: str, visit_kind: str, limit: int) -> list[Result]:
-    """Children on a plan at each end whose latest visit was at most `limit` working days
-    before it: one query with a conditional count per end."""
-    ends = _ends(inp)
-    aggregates = {}
-    for i, day in enumerate(ends):
-        earliest = _earliest_in_time(day, limit)
-        visited = Exists(
-            CaseEvent.objects.filter(
-                child=OuterRef("child"),
-                kind=visit_kind,
-                start_date__gte=earliest,
-                start_date__lte=day,
-            )
-        )
-        aggregates[f"n{i}"] = Count("child", distinct=True, filter=_open_q(day))
-        aggregates[f"v{i}"] = Count("child", distinct=True, filter=_open_q(day) & Q(visited))
-    counts = _overlapping(inp.events.filter(kind=plan_kind), ends).aggregate(**aggregates)
-    return [_pct(counts[f"v{i}"], counts[f"n{i}"]) for i in range(len(ends))]
+    measure)."""
+    return [_pct(stable, long) for _, _, long, stable in _care_positions(inp)]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -362,14 +414,32 @@ def _earliest_in_time(day: dt.date, limit: int) -> dt.date:
     return guess
 
 
+# Which visits keep a plan in timescale, and the limit in working days (settings, read late so
+# tests and councils can change them).
+_VISITS: dict[str, tuple[str, Callable[[], int]]] = {
+    EventKind.CP_PLAN: (
+        EventKind.CP_VISIT,
+        lambda: int(getattr(settings, "QAF_CP_VISIT_WORKING_DAYS", 10)),
+    ),
+    EventKind.CIC_EPISODE: (
+        EventKind.CIC_VISIT,
+        lambda: int(getattr(settings, "QAF_CIC_VISIT_WORKING_DAYS", 30)),
+    ),
+}
+
+
+def _visits_in_time(inp: KpiInput, plan_kind: str) -> list[Result]:
+    """Children on a plan at each end whose latest visit was at most the limit in working days
+    before it / children on the plan."""
+    return [_pct(visited, children) for children, visited in _plan_positions(inp, plan_kind)]
+
+
 def cp_visits(inp: KpiInput) -> list[Result]:
-    limit = int(getattr(settings, "QAF_CP_VISIT_WORKING_DAYS", 10))
-    return _visits_in_time(inp, EventKind.CP_PLAN, EventKind.CP_VISIT, limit)
+    return _visits_in_time(inp, EventKind.CP_PLAN)
 
 
 def cic_visits(inp: KpiInput) -> list[Result]:
-    limit = int(getattr(settings, "QAF_CIC_VISIT_WORKING_DAYS", 30))
-    return _visits_in_time(inp, EventKind.CIC_EPISODE, EventKind.CIC_VISIT, limit)
+    return _visits_in_time(inp, EventKind.CIC_EPISODE)
 
 
 def caseload_per_worker(inp: KpiInput) -> list[Result]:
@@ -381,11 +451,11 @@ def caseload_per_worker(inp: KpiInput) -> list[Result]:
         aggregates[f"c{i}"] = Count("pk", filter=_open_q(day))
         aggregates[f"w{i}"] = Count("allocated_worker", distinct=True, filter=_open_q(day))
     counts = qs.aggregate(**aggregates)
-    out = []
-    for i in range(len(ends)):
+    per_end = {}
+    for i, day in enumerate(ends):
         cases, workers = counts[f"c{i}"], counts[f"w{i}"]
-        out.append(Result(cases, workers, round(cases / workers, 1) if workers else None))
-    return out
+        per_end[day] = Result(cases, workers, round(cases / workers, 1) if workers else None)
+    return _by_window(inp, per_end)
 
 
 # The registry ---------------------------------------------------------------------------------
@@ -465,6 +535,28 @@ for _kpi in (
 # Kept for callers that read the built-in list; the registry is the whole set.
 KPIS = tuple(kpi_list())
 KPI_BY_KEY = _REGISTRY
+
+
+def kpi_compute_all(inp: KpiInput, kpis: Iterable[Kpi]) -> dict[str, list[Result]]:
+    """Every KPI for every window of the input, by key. The KPIs are independent reads, so
+    they run on up to QAF_KPI_WORKERS database connections at once (each thread opens its own
+    and closes it after each KPI): the national-scale scorecard is database-bound. Inside a
+    transaction (a test, or a caller's atomic block) another connection could not see its
+    rows, so there they run one after another on this connection."""
+    kpis = list(kpis)
+    workers = int(getattr(settings, "QAF_KPI_WORKERS", 2))
+    if workers <= 1 or len(kpis) <= 1 or connection.in_atomic_block:
+        return {kpi.key: kpi.compute(inp) for kpi in kpis}
+
+    def compute(kpi: Kpi) -> list[Result]:
+        try:
+            return kpi.compute(inp)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpi") as pool:
+        futures = {kpi.key: pool.submit(compute, kpi) for kpi in kpis}
+        return {key: future.result() for key, future in futures.items()}
 
 
 def kpi_compute_one(kpi: Kpi, inp: KpiInput) -> Result:

@@ -12,7 +12,7 @@ from qaf.common import clock
 from qaf.organisation.models import Area, District, Staff, Team, TeamMembership
 from qaf.organisation.selectors import ScopeKind, scope_for
 
-from .kpis import Kpi, KpiInput, Result, kpi_list, rag
+from .kpis import Kpi, KpiInput, Result, kpi_compute_all, kpi_list, rag
 from .models import Benchmark, Comparator
 
 
@@ -216,8 +216,9 @@ def scorecard_rows(
     """Every registered KPI: inp.windows[0] is the period, the rest the monthly trend."""
     benchmarks = benchmark_latest()
     rows = []
+    computed = kpi_compute_all(inp, kpi_list())
     for kpi in kpi_list():
-        results = kpi.compute(inp)
+        results = computed[kpi.key]
         result, trend = results[0], results[1:]
         target = targets.get(kpi.key, kpi.default_target)
         rows.append(

@@ -2,7 +2,8 @@ import datetime as dt
 
 import factory
 
-from qaf.cases.models import Child, Involvement, InvolvementKind
+from qaf.cases.history import case_event_previous_refresh
+from qaf.cases.models import CaseEvent, Child, Involvement, InvolvementKind
 from qaf.organisation.tests.factories import TeamFactory
 
 
@@ -26,3 +27,12 @@ class InvolvementFactory(factory.django.DjangoModelFactory):
     end_date = None
     team = factory.SubFactory(TeamFactory)
     allocated_worker = None
+
+
+def case_event(child: Child, kind: str, start: dt.date, **fields: object) -> CaseEvent:
+    """A case event written as the importers write them: with the child's derived history
+    (previous_start) refreshed, so the KPIs read it as they would after an import."""
+    event = CaseEvent.objects.create(child=child, kind=kind, start_date=start, **fields)
+    case_event_previous_refresh(child_ids=[child.pk])
+    event.refresh_from_db()
+    return event

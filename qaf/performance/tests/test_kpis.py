@@ -9,14 +9,13 @@ from openpyxl import load_workbook
 
 from qaf.accounts.models import Role
 from qaf.cases.models import CaseEvent, EventKind, Involvement
-from qaf.cases.tests.factories import ChildFactory
+from qaf.cases.tests.factories import ChildFactory, case_event
 from qaf.performance import kpis
 
 D = dt.date
 
 
-def event(child, kind, start, **kw):  # type: ignore[no-untyped-def]
-    return CaseEvent.objects.create(child=child, kind=kind, start_date=start, **kw)
+event = case_event
 
 
 def one(compute, start, end):  # type: ignore[no-untyped-def]

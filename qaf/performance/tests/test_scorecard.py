@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qaf.accounts.models import Role
 from qaf.cases.models import CaseEvent, EventKind, Involvement
-from qaf.cases.tests.factories import ChildFactory
+from qaf.cases.tests.factories import ChildFactory, case_event
 from qaf.common.errors import ImportRefused
 from qaf.performance import kpis
 from qaf.performance.models import Benchmark
@@ -21,8 +21,7 @@ from qaf.performance.services import benchmark_import_csv
 D = dt.date
 
 
-def event(child, kind, start, **kw):  # type: ignore[no-untyped-def]
-    return CaseEvent.objects.create(child=child, kind=kind, start_date=start, **kw)
+event = case_event
 
 
 def inp(*windows):  # type: ignore[no-untyped-def]
