@@ -6,7 +6,9 @@ Social Finance's `liiatools annex-a cleanfile` cleaning the same workbook.
 1. A template PostgreSQL database (migrate, the small demo organisation) and, from it, the
    workbook: `seed_case_data`'s generator for enough councils, written by the project's Annex A
    writer (qaf.cases.importers.writers.synthetic_annex_a) capped at ROWS rows over lists 1-10,
-   plus List 11 adopters, with the demo's team and worker names (so involvements are made).
+   plus List 11 adopters, with the demo's team and worker names (so involvements are made),
+   every cell present, and every column of Ofsted's template (those QAF does not read left
+   empty: benchmarks/liiatools/annex_a_template.json), without which liiatools writes nothing.
 2. Each repeat, every step a separate process, measured with os.wait4 (wall time and the
    child's peak RSS, ru_maxrss):
      a. liiatools: `python -m liiatools annex-a cleanfile` (Python 3.10 venv made by
@@ -36,7 +38,8 @@ ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 ADOPTERS = 300  # List 11: a few hundred adopter enquiries, as a county might return
 SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 DB, TEMPLATE = "qaf_bench_import", "qaf_bench_import_template"
-WORKBOOK = VAR / f"annex_a_{ROWS}.xlsx"
+WORKBOOK = VAR / f"annex_a_{ROWS}_template.xlsx"
+TEMPLATE_COLUMNS = ROOT / "benchmarks" / "liiatools" / "annex_a_template.json"
 LIIATOOLS_PY = VAR / "liiatools-venv" / "bin" / "python"
 
 
@@ -70,7 +73,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
 
 
 MAKE_WORKBOOK = r"""
-import sys, datetime as dt
+import sys, json, datetime as dt
 import django
 django.setup()
 from qaf.cases.importers.writers import synthetic_annex_a
@@ -78,6 +81,7 @@ from qaf.cases.management.commands.seed_case_data import _teams
 from qaf.cases.synthetic import generate
 from qaf.organisation.models import Staff, Team
 rows, adopters, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+template = json.load(open(sys.argv[4]))["lists"]
 councils = rows // 30_000 + 1  # one generated council writes about 32,500 rows (lists 1-10)
 data = generate(scale="county", seed=7, today=dt.date(2025, 9, 30), teams=_teams(),
                 councils=councils)
@@ -89,6 +93,9 @@ workbook = synthetic_annex_a(
     max_rows=rows - adopters,
     adopters=adopters,
     blank="",  # every cell present: liiatools' writer fails on rows with missing cells
+    # the rest of Ofsted's template, empty: liiatools writes nothing unless every list has
+    # every template column (QAF ignores the columns it does not use, with a warning)
+    extra_headers={int(n): headers for n, headers in template.items()},
 )
 open(path, "wb").write(workbook)
 """
@@ -115,8 +122,8 @@ def prepare() -> None:
                        stdout=subprocess.DEVNULL)  # fmt: skip
     if not WORKBOOK.exists():
         began = time.perf_counter()
-        subprocess.run([PY, "-c", MAKE_WORKBOOK, str(ROWS), str(ADOPTERS), str(WORKBOOK)],
-                       cwd=ROOT, env=env, check=True)  # fmt: skip
+        subprocess.run([PY, "-c", MAKE_WORKBOOK, str(ROWS), str(ADOPTERS), str(WORKBOOK),
+                        str(TEMPLATE_COLUMNS)], cwd=ROOT, env=env, check=True)  # fmt: skip
         print(f"wrote {WORKBOOK} ({WORKBOOK.stat().st_size / 2**20:.1f} MB) in "
               f"{time.perf_counter() - began:.0f}s", flush=True)  # fmt: skip
 

@@ -31,11 +31,19 @@ def write_xlsx(sheets: Mapping[str, Sequence[Sequence[Any]]], *, blank: Any = No
     return buffer.getvalue()
 
 
-def annex_a_workbook(lists: dict[int, Iterable[dict[str, Any]]], *, blank: Any = None) -> bytes:
-    """An Annex A workbook: lists maps list number to rows keyed by column header."""
+def annex_a_workbook(
+    lists: dict[int, Iterable[dict[str, Any]]],
+    *,
+    blank: Any = None,
+    extra_headers: Mapping[int, Sequence[str]] | None = None,
+) -> bytes:
+    """An Annex A workbook: lists maps list number to rows keyed by column header.
+    extra_headers: more columns for some lists (the rest of Ofsted's template, say), after
+    QAF's own; a row fills them only if it has a value under that header."""
     sheets: dict[str, list[list[Any]]] = {}
     for number, rows in lists.items():
         headers = annex_a_headers(number)
+        headers += [h for h in (extra_headers or {}).get(number, ()) if h not in headers]
         sheet: list[list[Any]] = [list(headers)]
         sheet.extend([row.get(header) for header in headers] for row in rows)
         sheets[f"List {number} - {LISTS[number][0]}"] = sheet
@@ -153,10 +161,12 @@ def synthetic_annex_a(
     max_rows: int | None = None,
     adopters: int = 0,
     blank: Any = None,
+    extra_headers: Mapping[int, Sequence[str]] | None = None,
 ) -> bytes:
     """An Annex A workbook (lists 1-10) of generated data; max_rows caps the data rows of lists
     1-10. adopters > 0 adds List 11 with that many fictional adopter enquiries. blank: what
-    empty cells are written as (write_xlsx)."""
+    empty cells are written as (write_xlsx); extra_headers: empty columns added to lists
+    (annex_a_workbook)."""
     teams, workers = team_names or {}, worker_names or {}
     lists: dict[int, list[dict[str, Any]]] = {n: [] for n in range(1, 12)}
     for n in range(adopters):
@@ -291,8 +301,12 @@ def synthetic_annex_a(
                 continue
             total += 1
             if max_rows is not None and total >= max_rows:
-                return annex_a_workbook({n: r for n, r in lists.items() if r}, blank=blank)
-    return annex_a_workbook({n: r for n, r in lists.items() if r}, blank=blank)
+                break
+        if max_rows is not None and total >= max_rows:
+            break
+    return annex_a_workbook(
+        {n: r for n, r in lists.items() if r}, blank=blank, extra_headers=extra_headers
+    )
 
 
 def synthetic_ssda903(data: Any) -> bytes:
