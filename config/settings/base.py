@@ -168,7 +168,7 @@ QAF_CHILD_POPULATION = int(env("QAF_CHILD_POPULATION", "0") or 0)
 # KPI targets for red/amber/green, e.g. '{"re_referrals": {"green": 20, "amber": 25}}' (JSON).
 QAF_KPI_TARGETS: dict[str, dict[str, float]] = json.loads(env("QAF_KPI_TARGETS", "{}") or "{}")
 # Database connections the scorecard computes KPIs on at once (1: one after another).
-QAF_KPI_WORKERS = int(env("QAF_KPI_WORKERS", "2"))
+QAF_KPI_WORKERS = int(env("QAF_KPI_WORKERS", "4"))
 
 # Feedback (docs/feedback.md): where safety-trigger alerts go at once, the number a child or
 # family is given on screen, and the council's stage 1 complaint timescale in working days.

@@ -544,7 +544,7 @@ def kpi_compute_all(inp: KpiInput, kpis: Iterable[Kpi]) -> dict[str, list[Result
     transaction (a test, or a caller's atomic block) another connection could not see its
     rows, so there they run one after another on this connection."""
     kpis = list(kpis)
-    workers = int(getattr(settings, "QAF_KPI_WORKERS", 2))
+    workers = int(getattr(settings, "QAF_KPI_WORKERS", 4))
     if workers <= 1 or len(kpis) <= 1 or connection.in_atomic_block:
         return {kpi.key: kpi.compute(inp) for kpi in kpis}
 
