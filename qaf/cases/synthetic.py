@@ -35,6 +35,7 @@ REPEAT_PLAN = 0.23  # approximation of the national second-or-subsequent share
 CIN_PLAN_AFTER_ASSESSMENT = 0.30  # approximation
 CIC_ENTRY = 0.05  # 33,050 started care in 2024 (DfE CLA 2024) / about 650,000 referrals
 CIC_RATE_PER_10000 = 70  # DfE CLA 2024: 70 per 10,000 on 31 March
+CP_RATE_PER_10000 = 40  # approximation of the national rate of children on a CP plan
 ADOPTION_SHARE_UNDER_5 = 0.25  # approximation
 
 # Working-day buckets: (weight, lowest, highest).
@@ -277,6 +278,7 @@ class _Council:
     def run(self) -> None:
         rng, today = self.rng, self.data.today
         self.children_in_care()
+        self.children_on_plans()
         total = REFERRALS_PER_COUNCIL_YEAR * HISTORY_YEARS
         dates = sorted(rng.choice(self.window) for _ in range(total))
         recent: deque[tuple[dt.date, int]] = deque()
@@ -344,12 +346,27 @@ class _Council:
     def free(self, child: int, what: str, day: dt.date) -> bool:
         return self.busy_until.get((child, what), dt.date.min) < day
 
-    def cp_plan(self, child: int, start: dt.date) -> None:
+    def children_on_plans(self) -> None:
+        """Children already on a CP plan when the window opens, as in a real register: the
+        plans open on a day are the longer ones (a plan is drawn in proportion to its length),
+        so plans of two years or more end inside the window."""
+        rng, window_start = self.rng, self.window[0]
+        longest = CP_PLAN_DAYS[-1][2]
+        for _ in range(CHILD_POPULATION_PER_COUNCIL * CP_RATE_PER_10000 // 10_000):
+            length = _bucket(rng, CP_PLAN_DAYS)
+            while rng.random() > length / longest:
+                length = _bucket(rng, CP_PLAN_DAYS)
+            start = window_start - dt.timedelta(days=rng.randint(1, max(length - 1, 1)))
+            child = self.child(_birthday(start, _bucket(rng, AGE_AT_REFERRAL), rng))
+            self.cp_plan(child, start, length=length)
+
+    def cp_plan(self, child: int, start: dt.date, *, length: int | None = None) -> None:
         rng, today = self.rng, self.data.today
         earlier = self.plans.get(child, 0)
         previous = max(earlier, 1 if rng.random() < REPEAT_PLAN else 0)
         self.plans[child] = earlier + 1
-        end = start + dt.timedelta(days=_bucket(rng, CP_PLAN_DAYS))
+        days = length if length is not None else _bucket(rng, CP_PLAN_DAYS)
+        end = start + dt.timedelta(days=days)
         category = _weighted(rng, CATEGORIES)
         self.busy_until[(child, "cp")] = end
         self.event(child, "cp_plan", start, end, code=category, number=previous)
