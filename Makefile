@@ -37,7 +37,10 @@ run: install var
 	@echo "  demo-partner-auditor or demo-elected-member"
 	@echo "  Password: $(QAF_DEMO_PASSWORD)"
 	@echo
-	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The background worker runs imports and sends emails; it stops when the server does.
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py db_worker --no-reload -v 0 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 chromium:
