@@ -1,8 +1,10 @@
 """Writes to the case register: importing case-data files (docs/case-data-import.md)."""
 
+import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import pairwise
 from operator import itemgetter
 from pathlib import PurePath
 from typing import Any
@@ -81,7 +83,7 @@ def case_data_parse(*, data: bytes, file_name: str, fmt: str) -> ParseResult:
         raise ImportRefused(
             f"{file_name} has the wrong extension for {ImportFormat(fmt).label}: expected {wanted}"
         )
-    parsers = {
+    parsers: dict[str, Callable[..., ParseResult]] = {
         ImportFormat.ANNEX_A: annex_a.parse_annex_a,
         ImportFormat.SSDA903: ssda903.parse_ssda903,
         ImportFormat.CIN: cin_census.parse_cin_census,
@@ -284,8 +286,9 @@ def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -
         children = _upsert_children(result.children, counts)
         child_pk = {child.council_child_id: child.pk for child in children}
     assert set(child_pk) >= file_ids
-    _upsert_events(result.events, child_pk, teams, staff, case_import, counts, new_children)
-    case_event_previous_refresh(child_ids=child_pk.values())
+    stale = _upsert_events(result.events, child_pk, teams, staff, case_import, counts, new_children)
+    if stale is None or stale:
+        case_event_previous_refresh(child_ids=child_pk.values() if stale is None else stale)
     _upsert_involvements(result.events, child_pk, teams, staff, counts)
     if dry_run:
         transaction.set_rollback(True)
@@ -498,14 +501,15 @@ def _upsert_events(
     case_import: CaseImport | None,
     counts: Counter[str],
     new_children: set[int] = frozenset(),  # type: ignore[assignment]  # read only
-) -> None:
+) -> set[int] | None:
+    """Returns the children whose stored previous events (previous_start) still need a
+    refresh, or None for every child written."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        _upsert_events_postgresql(
+        return _upsert_events_postgresql(
             records, child_pk, teams, staff, case_import, counts, new_children
         )
-        return
     pks = sorted({child_pk[record.child_id] for record in records})
     existing: dict[tuple[Any, ...], CaseEvent] = {}
     for chunk in _chunks(pks):
@@ -548,6 +552,7 @@ def _upsert_events(
     CaseEvent.objects.bulk_update(to_update, [*_EVENT_FIELDS, "imported_by"], batch_size=BATCH)
     counts["events_created"] += len(to_create)
     counts["events_updated"] += len(to_update)
+    return None
 
 
 def _upsert_events_postgresql(
@@ -558,14 +563,22 @@ def _upsert_events_postgresql(
     case_import: CaseImport | None,
     counts: Counter[str],
     new_children: set[int],
-) -> None:
+) -> set[int]:
     """The same upsert, set-based. Events of children this import has just created cannot
     be in the register yet (and the file's duplicates are already merged): they are COPYed
-    straight into the table, the server inserting while Python still sends. The others are
-    COPYed into a temporary table, then one INSERT of the rows that are new or differ from
-    the register's (an anti-join first, so unchanged rows are neither written nor locked)
-    ... ON CONFLICT DO UPDATE; counts from RETURNING (xmax = 0 for a new row)."""
+    straight into the table, the server inserting while Python still sends, with their
+    previous_start worked out here (the file holds the child's whole history). The others
+    are COPYed into a temporary table, then one INSERT of the rows that are new or differ
+    from the register's (an anti-join first, so unchanged rows are neither written nor
+    locked) ... ON CONFLICT DO UPDATE; counts from RETURNING (xmax = 0 for a new row).
+    Returns the existing children given a new event of a kind with a previous_start (only
+    a new event changes which event came before which: the key holds the start date)."""
     from django.db import connection
+
+    from .history import KINDS_WITH_PREVIOUS
+
+    with_previous = [str(kind) for kind in KINDS_WITH_PREVIOUS]
+    previous = _previous_starts(records, with_previous)
 
     meta = CaseEvent._meta
     table = _q(meta.db_table)
@@ -584,10 +597,13 @@ def _upsert_events_postgresql(
         f"({', '.join(f'e.{c}' for c in value_columns)}) IS DISTINCT FROM "
         f"({', '.join(f't.{c}' for c in value_columns)})"
     )
+    derived = _column(CaseEvent, "previous_start")
     existing_children: list[tuple[Any, ...]] = []
     created = updated = 0
+    touched: set[int] = set()
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({listed}, {imported}) FROM STDIN") as copy:
+        direct = f"COPY {table} ({listed}, {imported}, {derived}) FROM STDIN"
+        with cursor.cursor.copy(direct) as copy:
             write = copy.write_row
             for r in records:
                 # EventRecord: child_id, kind, start_date, source_key, then the seven details
@@ -595,7 +611,7 @@ def _upsert_events_postgresql(
                 row = (child_pk[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
                        teams[r[9]], staff[r[10]])  # fmt: skip
                 if row[0] in new_children:
-                    write((*row, imported_pk))
+                    write((*row, imported_pk, previous.get(r[0:3])))
                     created += 1
                 else:
                     existing_children.append(row)
@@ -608,18 +624,38 @@ def _upsert_events_postgresql(
                 f"WHERE e.{_q(meta.pk.column)} IS NULL OR {differs} "
                 f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {setting} "
                 f"WHERE ({changed}) IS DISTINCT FROM ({incoming}) "
-                "RETURNING (xmax = 0) AS inserted) "
-                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+                f"RETURNING (xmax = 0) AS inserted, {key_columns[0]} AS child, "
+                f"{key_columns[1]} AS kind) "
+                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), "
+                "array_agg(DISTINCT child) FILTER (WHERE inserted AND kind = ANY(%s)) "
                 "FROM upserted",
-                [imported_pk],
+                [imported_pk, with_previous],
             )
-            inserted, updated = cursor.fetchone()
+            inserted, updated, children = cursor.fetchone()
             created += inserted
+            touched.update(children or ())
             cursor.execute("DROP TABLE qaf_import_events")
     counts["events_created"] += created
     counts["events_updated"] += updated
     if len(records) - created - updated:
         counts["events_unchanged"] += len(records) - created - updated
+    return touched
+
+
+def _previous_starts(
+    records: list[EventRecord], kinds: list[str]
+) -> dict[tuple[Any, ...], dt.date]:
+    """(child ID, kind, start) -> the start of the child's latest strictly earlier event of
+    that kind in the file (qaf.cases.history's previous_start), for events of `kinds`."""
+    starts: dict[tuple[str, str], set[dt.date]] = {}
+    for r in records:
+        if r[1] in kinds:
+            starts.setdefault((r[0], r[1]), set()).add(r[2])
+    previous: dict[tuple[Any, ...], dt.date] = {}
+    for (child_id, kind), days in starts.items():
+        for before, day in pairwise(sorted(days)):
+            previous[(child_id, kind, day)] = before
+    return previous
 
 
 def _wanted_involvements(

@@ -332,7 +332,13 @@ def _rows(workbook: CalamineWorkbook, name: str) -> list[list[Any]]:
     return sheet.to_python(skip_empty_area=False)
 
 
-def parse_annex_a(data: bytes, *, name: str) -> ParseResult:
+# Called after each list is parsed, with the result so far and where this list's children
+# and events start in result.children and result.events (qaf.cases.services streams them).
+SheetSink = Callable[[ParseResult, int, int], None]
+
+
+def parse_annex_a(data: bytes, *, name: str, sink: SheetSink | None = None) -> ParseResult:
+    """Read and check a workbook, a sheet at a time (only one sheet's cells in memory)."""
     if not name.lower().endswith((".xlsx", ".xlsm")):
         raise ImportRefused(
             f"{name} does not end .xlsx: an Annex A return is an Excel workbook (.xlsx)"
@@ -343,7 +349,7 @@ def parse_annex_a(data: bytes, *, name: str) -> ParseResult:
     except (CalamineError, ValueError, OSError) as error:
         raise ImportRefused(f"{name} could not be read as an Excel workbook: {error}") from None
     result = ParseResult(format=FORMAT)
-    sheets: list[tuple[int, str, list[list[Any]]]] = []
+    lists: set[int] = set()
     for sheet_name in workbook.sheet_names:
         try:
             rows = _rows(workbook, sheet_name)
@@ -361,14 +367,17 @@ def parse_annex_a(data: bytes, *, name: str) -> ParseResult:
                 expected="sheets named List 1 to List 11 (for example 'List 3 - Referrals')",
             )
             continue
-        if any(number == seen for seen, _n, _r in sheets):
+        if number in lists:
             result.file_problem(f"List {number} appears in more than one sheet", sheet=sheet_name)
             continue
-        sheets.append((number, sheet_name, rows))
-    if not sheets and not result.problem_count:
-        raise ImportRefused(f"{name} is an empty workbook: it has no Annex A lists with data")
-    for number, sheet_name, rows in sheets:
+        lists.add(number)
+        children_from, events_from = len(result.children), len(result.events)
         _parse_list(result, number, sheet_name, rows)
+        del rows
+        if sink is not None:
+            sink(result, children_from, events_from)
+    if not lists and not result.problem_count:
+        raise ImportRefused(f"{name} is an empty workbook: it has no Annex A lists with data")
     return result
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from qaf.cases.history import case_event_previous_refresh
 from qaf.cases.importers.writers import annex_a_workbook
 from qaf.cases.models import CaseEvent, CaseImport, Child, ImportStatus, Involvement
 from qaf.cases.services import case_data_apply, case_data_parse
@@ -127,3 +128,40 @@ def test_the_command_imports_without_storing_the_file_and_keeps_the_import_histo
     assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert first.counts["events_created"] == 1 and second.counts["events_unchanged"] == 1
     assert CaseEvent.objects.get().imported_by == first
+
+
+def _previous() -> dict[tuple[str, str, dt.date], dt.date | None]:
+    return {
+        (e.child.council_child_id, e.kind, e.start_date): e.previous_start
+        for e in CaseEvent.objects.select_related("child")
+    }
+
+
+def _referral(child: str, day: str) -> dict[str, object]:
+    return {**CHILD, "Child Unique ID": child, "Date of referral": day}
+
+
+@pytest.mark.django_db
+def test_previous_events_are_stored_as_the_history_refresh_would_store_them() -> None:
+    plans = [_plan("P1", "01/03/2025", "", **{"Child Protection Plan Start Date": day})
+             for day in ("27/01/2025", "05/06/2023", "10/10/2024")]  # fmt: skip
+    first = {3: [_referral("R1", "10/01/2025"), _referral("R1", "02/02/2024"),
+                 _referral("R1", "10/01/2023"), _referral("R2", "03/03/2025")],
+             7: [{**p, "Child Protection Plan End Date": None} for p in plans]}  # fmt: skip
+    _apply(first)
+    stored = _previous()
+    assert stored[("R1", "referral", dt.date(2025, 1, 10))] == dt.date(2024, 2, 2)
+    assert stored[("R1", "referral", dt.date(2024, 2, 2))] == dt.date(2023, 1, 10)
+    assert stored[("R1", "referral", dt.date(2023, 1, 10))] is None
+    assert stored[("R2", "referral", dt.date(2025, 3, 3))] is None
+    assert stored[("P1", "cp_plan", dt.date(2025, 1, 27))] == dt.date(2024, 10, 10)
+    case_event_previous_refresh()
+    assert _previous() == stored
+
+    # A newer extract: R1 (already in the register) has an earlier referral and a new one.
+    _apply({3: [_referral("R1", "01/06/2022"), _referral("R1", "01/07/2025")]})
+    stored = _previous()
+    assert stored[("R1", "referral", dt.date(2023, 1, 10))] == dt.date(2022, 6, 1)
+    assert stored[("R1", "referral", dt.date(2025, 7, 1))] == dt.date(2025, 1, 10)
+    case_event_previous_refresh()
+    assert _previous() == stored
