@@ -68,6 +68,22 @@ def case_data_parse(*, data: bytes, file_name: str, fmt: str) -> ParseResult:
     """Read and check a file without touching the database. Refuses whole on any problem."""
     from .importers import annex_a, cin_census, csv_layout, ssda903
 
+    _check_upload(data=data, file_name=file_name, fmt=fmt)
+    parsers: dict[str, Callable[..., ParseResult]] = {
+        ImportFormat.ANNEX_A: annex_a.parse_annex_a,
+        ImportFormat.SSDA903: ssda903.parse_ssda903,
+        ImportFormat.CIN: cin_census.parse_cin_census,
+        ImportFormat.CSV: csv_layout.parse_case_csv,
+    }
+    with gc_paused():
+        result = parsers[ImportFormat(fmt)](data, name=file_name)
+        _check_records(result)
+    if result.problem_count:
+        raise ImportRefused(_refusal_message(result), result.problems)
+    return result
+
+
+def _check_upload(*, data: bytes, file_name: str, fmt: str) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportRefused(
             f"{file_name} is {len(data) / 1024 / 1024:.0f} MB; the limit is "
@@ -83,18 +99,6 @@ def case_data_parse(*, data: bytes, file_name: str, fmt: str) -> ParseResult:
         raise ImportRefused(
             f"{file_name} has the wrong extension for {ImportFormat(fmt).label}: expected {wanted}"
         )
-    parsers: dict[str, Callable[..., ParseResult]] = {
-        ImportFormat.ANNEX_A: annex_a.parse_annex_a,
-        ImportFormat.SSDA903: ssda903.parse_ssda903,
-        ImportFormat.CIN: cin_census.parse_cin_census,
-        ImportFormat.CSV: csv_layout.parse_case_csv,
-    }
-    with gc_paused():
-        result = parsers[ImportFormat(fmt)](data, name=file_name)
-        _check_records(result)
-    if result.problem_count:
-        raise ImportRefused(_refusal_message(result), result.problems)
-    return result
 
 
 def _refusal_message(result: ParseResult) -> str:
@@ -212,12 +216,18 @@ def _resolver(model: Any, fields: Iterable[str]) -> dict[str, int]:
     return lookup
 
 
-def _resolve_people(result: ParseResult) -> tuple[dict[str, int | None], dict[str, int | None]]:
-    """Each team and worker name in the file (as written) -> its primary key, or None."""
+def _people_tables() -> tuple[dict[str, int], dict[str, int]]:
+    """Normalised team codes and names, and staff IDs and names -> primary key."""
     teams = _resolver(Team, ["code", "name"])
     staff = _resolver(Staff, ["staff_id"])
     for pk, given, family in Staff.objects.values_list("pk", "given_name", "family_name"):
         staff.setdefault(" ".join(f"{given} {family}".lower().split()), pk)
+    return teams, staff
+
+
+def _resolve_people(result: ParseResult) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Each team and worker name in the file (as written) -> its primary key, or None."""
+    teams, staff = _people_tables()
     team_names = set(map(itemgetter(EventRecord._fields.index("team")), result.events))
     worker_names = set(map(itemgetter(EventRecord._fields.index("worker")), result.events))
     team_pk = {name: _lookup(teams, name) for name in team_names}
@@ -251,7 +261,12 @@ def case_data_apply(
         return _apply(result, case_import, dry_run)
 
 
-def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -> dict[str, int]:
+def _apply(
+    result: ParseResult,
+    case_import: CaseImport | None,
+    dry_run: bool,
+    streamed: "_NewChildEvents | None" = None,
+) -> dict[str, int]:
     from django.db import connection
 
     from .importers.parsing import id_collision_key
@@ -259,7 +274,12 @@ def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -
     counts: Counter[str] = Counter(rows_read=result.rows_read)
     file_ids = {record.child_id for record in result.children}
     existing_keys: dict[str, str] = {}
-    for council_id in Child.objects.values_list("council_child_id", flat=True).iterator(5000):
+    register = (
+        streamed.register
+        if streamed is not None
+        else Child.objects.values_list("council_child_id", flat=True).iterator(5000)
+    )
+    for council_id in register:
         existing_keys.setdefault(id_collision_key(council_id), council_id)
     for record in result.children:
         other = existing_keys.get(id_collision_key(record.child_id))
@@ -281,12 +301,21 @@ def _apply(result: ParseResult, case_import: CaseImport | None, dry_run: bool) -
     teams, staff = _resolve_people(result)
     new_children: set[int] = set()
     if connection.vendor == "postgresql":
-        child_pk, new_children = _upsert_children_postgresql(result.children, counts)
+        child_pk, new_children = _upsert_children_postgresql(
+            result.children, counts, streamed.reserved if streamed else None
+        )
     else:
         children = _upsert_children(result.children, counts)
         child_pk = {child.council_child_id: child.pk for child in children}
     assert set(child_pk) >= file_ids
-    stale = _upsert_events(result.events, child_pk, teams, staff, case_import, counts, new_children)
+    if streamed is not None:
+        stale: set[int] | None = _upsert_events_postgresql(
+            result.events, child_pk, teams, staff, case_import, counts, new_children, streamed
+        )
+    else:
+        stale = _upsert_events(
+            result.events, child_pk, teams, staff, case_import, counts, new_children
+        )
     if stale is None or stale:
         case_event_previous_refresh(child_ids=child_pk.values() if stale is None else stale)
     _upsert_involvements(result.events, child_pk, teams, staff, counts)
@@ -421,9 +450,11 @@ def _copy_temporary(cursor: Any, name: str, source: str, columns: list[str], row
 
 
 def _upsert_children_postgresql(
-    records: list[ChildRecord], counts: Counter[str]
+    records: list[ChildRecord], counts: Counter[str], reserved: dict[str, int] | None = None
 ) -> tuple[dict[str, int], set[int]]:
-    """Children written set-based; their primary keys by council ID, and the new ones'."""
+    """Children written set-based; their primary keys by council ID, and the new ones'.
+    reserved: primary keys already drawn from the table's sequence for children new to the
+    register (their events were written while the file was read: _NewChildEvents)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -435,7 +466,11 @@ def _upsert_children_postgresql(
     given = ", ".join(f"{c} = COALESCE(t.{c}, c.{c})" for c in attrs)
     merged = ", ".join(f"COALESCE(t.{c}, c.{c})" for c in attrs)
     current = ", ".join(f"c.{c}" for c in attrs)
+    pk = _q(meta.pk.column)
     insert_columns, insert_values = [], []
+    if reserved:
+        insert_columns.append(pk)
+        insert_values.append(f"t.{pk}")
     for field in meta.concrete_fields:
         if field.primary_key:
             continue
@@ -449,10 +484,16 @@ def _upsert_children_postgresql(
             insert_values.append(f"COALESCE(t.{column}, {default})" if column in attrs
                                  else default)  # fmt: skip
     with connection.cursor() as cursor:
-        _copy_temporary(
-            cursor, "qaf_import_children", table, [key, *attrs],
-            ((record.child_id, *_child_values(record)) for record in records),
-        )  # fmt: skip
+        if reserved:
+            _copy_temporary(
+                cursor, "qaf_import_children", table, [pk, key, *attrs],
+                ((reserved.get(r.child_id), r.child_id, *_child_values(r)) for r in records),
+            )  # fmt: skip
+        else:
+            _copy_temporary(
+                cursor, "qaf_import_children", table, [key, *attrs],
+                ((record.child_id, *_child_values(record)) for record in records),
+            )  # fmt: skip
         cursor.execute(
             _with_history(
                 f"UPDATE {table} AS c SET {given} FROM qaf_import_children AS t "  # noqa: S608
@@ -469,7 +510,7 @@ def _upsert_children_postgresql(
                 f"SELECT {', '.join(insert_values)} FROM qaf_import_children AS t "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS c WHERE c.{key} = t.{key}) "
                 "RETURNING *",
-                Child, "+", answer=f"{key}, {_q(meta.pk.column)}",
+                Child, "+", answer=f"{key}, {pk}",
             ),
             params,
         )  # fmt: skip
@@ -478,7 +519,7 @@ def _upsert_children_postgresql(
         created = len(new_children)
         if created < len(records):
             cursor.execute(
-                f"SELECT t.{key}, c.{_q(meta.pk.column)} FROM qaf_import_children AS t "  # noqa: S608
+                f"SELECT t.{key}, c.{pk} FROM qaf_import_children AS t "  # noqa: S608
                 f"JOIN {table} AS c ON c.{key} = t.{key}"
             )
             child_pk.update(cursor.fetchall())
@@ -563,6 +604,7 @@ def _upsert_events_postgresql(
     case_import: CaseImport | None,
     counts: Counter[str],
     new_children: set[int],
+    streamed: "_NewChildEvents | None" = None,
 ) -> set[int]:
     """The same upsert, set-based. Events of children this import has just created cannot
     be in the register yet (and the file's duplicates are already merged): they are COPYed
@@ -578,7 +620,7 @@ def _upsert_events_postgresql(
     from .history import KINDS_WITH_PREVIOUS
 
     with_previous = [str(kind) for kind in KINDS_WITH_PREVIOUS]
-    previous = _previous_starts(records, with_previous)
+    previous = {} if streamed else _previous_starts(records, with_previous)
 
     meta = CaseEvent._meta
     table = _q(meta.db_table)
@@ -610,11 +652,13 @@ def _upsert_events_postgresql(
                 # in _EVENT_FIELDS order (team and worker as written in the file).
                 row = (child_pk[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
                        teams[r[9]], staff[r[10]])  # fmt: skip
-                if row[0] in new_children:
+                if row[0] not in new_children:
+                    existing_children.append(row)
+                elif streamed is None:
                     write((*row, imported_pk, previous.get(r[0:3])))
                     created += 1
-                else:
-                    existing_children.append(row)
+                else:  # written while the file was read
+                    created += 1
         if existing_children:
             _copy_temporary(cursor, "qaf_import_events", table, columns, existing_children)
             cursor.execute(
@@ -639,6 +683,8 @@ def _upsert_events_postgresql(
     counts["events_updated"] += updated
     if len(records) - created - updated:
         counts["events_unchanged"] += len(records) - created - updated
+    if streamed is not None:
+        touched.update(streamed.stale)
     return touched
 
 
@@ -810,17 +856,25 @@ def case_import_run(*, case_import: CaseImport, data: bytes | None = None) -> Ca
     if data is None:
         data = bytes(case_import.payload or b"")
     result: ParseResult | None = None
+    parsed: list[ParseResult] = []  # the streaming import's file, once read and checked
     try:
         if case_import.size_bytes > MAX_UPLOAD_BYTES:
             raise ImportRefused(
                 f"{case_import.file_name} is {case_import.size_bytes / 1024 / 1024:.0f} MB; "
                 f"the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB"
             )
-        result = case_data_parse(data=data, file_name=case_import.file_name, fmt=case_import.format)
-        counts = case_data_apply(
-            result=result, case_import=case_import, dry_run=case_import.dry_run
-        )
+        if _streams(case_import.format):
+            counts = _case_data_import_streaming(data=data, case_import=case_import, parsed=parsed)
+            result = parsed[0]
+        else:
+            result = case_data_parse(
+                data=data, file_name=case_import.file_name, fmt=case_import.format
+            )
+            counts = case_data_apply(
+                result=result, case_import=case_import, dry_run=case_import.dry_run
+            )
     except ImportRefused as refusal:
+        result = result or (parsed[0] if parsed else None)
         case_import.status = ImportStatus.REFUSED
         case_import.message = str(refusal)[:500]
         case_import.problems = [problem.as_dict() for problem in refusal.problems] or [
@@ -837,6 +891,153 @@ def case_import_run(*, case_import: CaseImport, data: bytes | None = None) -> Ca
     case_import.payload = None
     case_import.save()
     return case_import
+
+
+# Annex A on PostgreSQL: writing while reading. ------------------------------------------------
+
+
+def _streams(fmt: str) -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql" and fmt == ImportFormat.ANNEX_A
+
+
+@transaction.atomic
+def _case_data_import_streaming(
+    *, data: bytes, case_import: CaseImport, parsed: list[ParseResult]
+) -> dict[str, int]:
+    """case_data_parse then case_data_apply, but the events of children new to the register
+    are written sheet by sheet while the rest of the workbook is read, so the database
+    inserts (and checks) them while Python reads the next sheet. Still one transaction: any
+    problem anywhere refuses the file and rolls back everything written so far. `parsed`
+    gets the file's records once they are read and checked (for the import's report)."""
+    from .importers import annex_a
+
+    file_name = case_import.file_name
+    _check_upload(data=data, file_name=file_name, fmt=ImportFormat.ANNEX_A)
+    with gc_paused(), _NewChildEvents(case_import) as stream:
+        result = annex_a.parse_annex_a(data, name=file_name, sink=stream.sheet)
+    with gc_paused():
+        _check_records(result)
+        if result.problem_count:
+            raise ImportRefused(_refusal_message(result), result.problems)
+        parsed.append(result)
+        return _apply(result, case_import, case_import.dry_run, streamed=stream)
+
+
+class _NewChildEvents:
+    """Writes each parsed sheet's events of children new to the register straight into the
+    events table (COPY, left open while the next sheet is read), with primary keys for those
+    children drawn from the children table's sequence (the children themselves are inserted
+    once the whole file is checked, with these keys; that foreign key is checked at commit).
+    The team, worker and import foreign keys are checked as each sheet's COPY ends, so that
+    work too overlaps the reading. It stops writing at the first problem: the file will be
+    refused and the transaction rolled back."""
+
+    def __init__(self, case_import: CaseImport) -> None:
+        from django.db import connection
+
+        self.case_import = case_import
+        self.register = dict(Child.objects.values_list("council_child_id", "pk").iterator(5000))
+        self.reserved: dict[str, int] = {}
+        self.written: set[tuple[Any, ...]] = set()  # event keys written
+        self.kinds_seen: set[tuple[str, str]] = set()  # (child, kind) with previous_start
+        self.stale: set[int] = set()  # children whose previous_start needs the refresh
+        self.cursor = connection.cursor()
+        self.copy_block: Any = None
+        self.stopped = False
+        self.teams, self.staff = _people_tables()
+        self.team_pk: dict[str, int | None] = {}
+        self.worker_pk: dict[str, int | None] = {}
+        self.immediate = self._immediate_foreign_keys()
+
+    def __enter__(self) -> "_NewChildEvents":
+        if self.immediate:
+            self.cursor.execute(f"SET CONSTRAINTS {self.immediate} IMMEDIATE")
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self._end_copy(kind, error, trace)
+        if self.immediate and error is None:
+            self.cursor.execute(f"SET CONSTRAINTS {self.immediate} DEFERRED")
+        self.cursor.close()
+
+    def _immediate_foreign_keys(self) -> str:
+        """The events table's foreign keys to teams, staff and imports (quoted, joined)."""
+        from django.db import connection
+
+        columns = {CaseEvent._meta.get_field(n).column for n in ("team", "worker", "imported_by")}  # type: ignore[union-attr]
+        found = connection.introspection.get_constraints(self.cursor, CaseEvent._meta.db_table)
+        return ", ".join(
+            _q(name)
+            for name, info in sorted(found.items())
+            if info["foreign_key"] and len(info["columns"]) == 1 and info["columns"][0] in columns
+        )
+
+    def _end_copy(self, kind: Any = None, error: Any = None, trace: Any = None) -> None:
+        if self.copy_block is not None:
+            block, self.copy_block = self.copy_block, None
+            block.__exit__(kind, error, trace)
+
+    def sheet(self, result: ParseResult, children_from: int, events_from: int) -> None:
+        from psycopg.copy import LibpqWriter
+
+        from .history import KINDS_WITH_PREVIOUS
+
+        if self.stopped or result.problem_count:
+            self.stopped = True
+            return
+        self._end_copy()  # waits for the previous sheet's rows (written while this was read)
+        register, reserved = self.register, self.reserved
+        new = [
+            child_id
+            for child_id in dict.fromkeys(c[0] for c in result.children[children_from:])
+            if child_id not in register and child_id not in reserved
+        ]
+        if new:
+            meta = Child._meta
+            self.cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(new)],
+            )
+            reserved.update(zip(new, (pk for (pk,) in self.cursor.fetchall()), strict=True))
+        events = [e for e in result.events[events_from:] if e[0] in reserved]
+        if not events:
+            return
+        with_previous = [str(kind) for kind in KINDS_WITH_PREVIOUS]
+        previous = _previous_starts(events, with_previous)
+        for event in events:
+            if event[1] in with_previous and (event[0], event[1]) in self.kinds_seen:
+                self.stale.add(reserved[event[0]])  # that kind in an earlier sheet too
+        self.kinds_seen.update((e[0], e[1]) for e in events if e[1] in with_previous)
+        names = ["child", "kind", "start_date", "source_key",
+                 *(n.removesuffix("_id") for n in _EVENT_FIELDS), "imported_by",
+                 "previous_start"]  # fmt: skip
+        listed = ", ".join(_column(CaseEvent, n) for n in names)
+        self.copy_block = self.cursor.cursor.copy(
+            f"COPY {_q(CaseEvent._meta.db_table)} ({listed}) FROM STDIN",
+            writer=LibpqWriter(self.cursor.cursor, flush_threshold=0),
+        )
+        copy = self.copy_block.__enter__()
+        write, written = copy.write_row, self.written
+        team_pk, worker_pk = self.team_pk, self.worker_pk
+        imported = self.case_import.pk
+        for r in events:
+            key = r[0:4]
+            if key in written:  # a repeat (identical or conflicting: _check_records reports)
+                continue
+            written.add(key)
+            team = team_pk.get(r[9], _UNSET)
+            if team is _UNSET:
+                team = team_pk[r[9]] = _lookup(self.teams, r[9])
+            worker = worker_pk.get(r[10], _UNSET)
+            if worker is _UNSET:
+                worker = worker_pk[r[10]] = _lookup(self.staff, r[10])
+            write((reserved[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], team,
+                   worker, imported, previous.get(r[0:3])))  # fmt: skip
+
+
+_UNSET: Any = object()
 
 
 # Synthetic data (qaf seed_case_data): bulk inserts, COPY on PostgreSQL. ----------------------

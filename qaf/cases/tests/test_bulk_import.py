@@ -16,7 +16,12 @@ from django.core.management import call_command
 from qaf.cases.history import case_event_previous_refresh
 from qaf.cases.importers.writers import annex_a_workbook
 from qaf.cases.models import CaseEvent, CaseImport, Child, ImportStatus, Involvement
-from qaf.cases.services import case_data_apply, case_data_parse
+from qaf.cases.services import (
+    case_data_apply,
+    case_data_parse,
+    case_import_create,
+    case_import_run,
+)
 from qaf.organisation.tests.factories import StaffFactory, TeamFactory
 
 CHILD = {"Gender": "b) Female", "Ethnicity": "WBRI", "Date of Birth": "03/05/2012"}
@@ -165,3 +170,60 @@ def test_previous_events_are_stored_as_the_history_refresh_would_store_them() ->
     assert stored[("R1", "referral", dt.date(2025, 7, 1))] == dt.date(2025, 1, 10)
     case_event_previous_refresh()
     assert _previous() == stored
+
+
+def _run(lists: dict[int, list[dict[str, object]]], *, dry_run: bool = False) -> CaseImport:
+    """Through the import record, as the page and the command run it (on PostgreSQL the
+    events of new children are written sheet by sheet while the workbook is read)."""
+    record = case_import_create(
+        file_name="a.xlsx", data=annex_a_workbook(lists), fmt="annex-a", dry_run=dry_run
+    )
+    return case_import_run(case_import=record)
+
+
+def _register() -> tuple[int, int, int, int]:
+    return (Child.objects.count(), CaseEvent.objects.count(), Involvement.objects.count(),
+            Child.history.count())  # fmt: skip
+
+
+CONTACTS = [
+    {**CHILD, "Child Unique ID": f"S{n}", "Date of Contact": "02/01/2025"} for n in range(5)
+]
+
+
+@pytest.mark.django_db
+def test_a_problem_in_a_later_sheet_refuses_what_earlier_sheets_wrote() -> None:
+    bad = {1: CONTACTS, 3: [_referral("S1", "10/01/2025"), _referral("S2", "31/04/2025")]}
+    result = _run(bad)
+    assert result.status == ImportStatus.REFUSED
+    assert (result.problems[0]["row"], result.problems[0]["value"]) == (3, "31/04/2025")
+    assert _register() == (0, 0, 0, 0)
+    conflict = {1: CONTACTS, 3: [_referral("S1", "10/01/2025"),
+                                 {**_referral("S1", "10/01/2025"), "Referral NFA?": "Yes"}]}  # fmt: skip
+    assert "conflicting duplicate" in _run(conflict).message
+    assert _register() == (0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_collision_with_the_register_refuses_after_the_file_was_read() -> None:
+    Child.objects.create(council_child_id="S-3")
+    result = _run({1: CONTACTS, 3: [_referral("S4", "10/01/2025")]})
+    assert result.status == ImportStatus.REFUSED
+    assert "collides with 'S-3', already in the register" in result.message
+    assert result.counts == {"rows_read": 6}
+    assert _register() == (1, 0, 0, 1)  # the child made above, with its history row
+
+
+@pytest.mark.django_db
+def test_a_dry_run_counts_everything_and_writes_nothing() -> None:
+    result = _run({1: CONTACTS, 3: [_referral("S1", "10/01/2025")]}, dry_run=True)
+    assert result.status == ImportStatus.CHECKED
+    assert (result.counts["children_created"], result.counts["events_created"]) == (5, 6)
+    assert _register() == (0, 0, 0, 0)
+    real = _run({1: CONTACTS, 3: [_referral("S1", "10/01/2025")]})
+    assert real.counts == result.counts
+    assert _register()[:2] == (5, 6)
+    again = _run({1: CONTACTS, 3: [_referral("S1", "10/01/2025"), _referral("S1", "11/02/2025")]})
+    assert (again.counts["events_created"], again.counts["events_unchanged"]) == (1, 6)
+    second = CaseEvent.objects.get(child__council_child_id="S1", start_date=dt.date(2025, 2, 11))
+    assert second.previous_start == dt.date(2025, 1, 10)
