@@ -269,35 +269,12 @@ def _apply(
 ) -> dict[str, int]:
     from django.db import connection
 
-    from .importers.parsing import id_collision_key
-
+    if streamed is None:
+        _check_register(
+            result, Child.objects.values_list("council_child_id", flat=True).iterator(5000)
+        )
     counts: Counter[str] = Counter(rows_read=result.rows_read)
     file_ids = {record.child_id for record in result.children}
-    existing_keys: dict[str, str] = {}
-    register = (
-        streamed.register
-        if streamed is not None
-        else Child.objects.values_list("council_child_id", flat=True).iterator(5000)
-    )
-    for council_id in register:
-        existing_keys.setdefault(id_collision_key(council_id), council_id)
-    for record in result.children:
-        other = existing_keys.get(id_collision_key(record.child_id))
-        if other is not None and other != record.child_id:
-            result.problem(
-                sheet=record.where.sheet,
-                row=record.where.row,
-                column="Child ID",
-                message=(
-                    f"child ID {record.child_id!r} collides with {other!r}, already in the "
-                    "register, when case and punctuation are ignored"
-                ),
-                value=record.child_id,
-                expected=f"exactly {other!r}, or a distinct ID",
-            )
-    if result.problem_count:
-        raise ImportRefused(_refusal_message(result), result.problems)
-
     teams, staff = _resolve_people(result)
     new_children: set[int] = set()
     if connection.vendor == "postgresql":
@@ -322,6 +299,31 @@ def _apply(
     if dry_run:
         transaction.set_rollback(True)
     return dict(counts)
+
+
+def _check_register(result: ParseResult, register: Iterable[str]) -> None:
+    """Refuse IDs that collide with a different ID already in the register."""
+    from .importers.parsing import id_collision_key
+
+    existing_keys: dict[str, str] = {}
+    for council_id in register:
+        existing_keys.setdefault(id_collision_key(council_id), council_id)
+    for record in result.children:
+        other = existing_keys.get(id_collision_key(record.child_id))
+        if other is not None and other != record.child_id:
+            result.problem(
+                sheet=record.where.sheet,
+                row=record.where.row,
+                column="Child ID",
+                message=(
+                    f"child ID {record.child_id!r} collides with {other!r}, already in the "
+                    "register, when case and punctuation are ignored"
+                ),
+                value=record.child_id,
+                expected=f"exactly {other!r}, or a distinct ID",
+            )
+    if result.problem_count:
+        raise ImportRefused(_refusal_message(result), result.problems)
 
 
 def _child_values(record: ChildRecord) -> tuple[Any, ...]:
@@ -915,13 +917,15 @@ def _case_data_import_streaming(
 
     file_name = case_import.file_name
     _check_upload(data=data, file_name=file_name, fmt=ImportFormat.ANNEX_A)
-    with gc_paused(), _NewChildEvents(case_import) as stream:
-        result = annex_a.parse_annex_a(data, name=file_name, sink=stream.sheet)
     with gc_paused():
-        _check_records(result)
-        if result.problem_count:
-            raise ImportRefused(_refusal_message(result), result.problems)
-        parsed.append(result)
+        with _NewChildEvents(case_import) as stream:
+            result = annex_a.parse_annex_a(data, name=file_name, sink=stream.sheet)
+            # The file-wide checks while the database is still writing the last sheet.
+            _check_records(result)
+            if result.problem_count:
+                raise ImportRefused(_refusal_message(result), result.problems)
+            parsed.append(result)
+            _check_register(result, stream.register)
         return _apply(result, case_import, case_import.dry_run, streamed=stream)
 
 
