@@ -4,8 +4,11 @@ import datetime as dt
 from typing import Any
 
 from qaf.accounts.models import Role
-from qaf.audits.models import Audit, AuditStatus, Cycle, SampledCase
+from qaf.audits import services
+from qaf.audits.models import AllocationRole, Audit, AuditStatus, Cycle, PoolKind, SampledCase
 from qaf.cases.models import Involvement
+from qaf.common import clock
+from qaf.organisation.models import Service
 from tests.access_matrix.objects import ANONYMOUS
 
 MISSING = 999_999
@@ -103,7 +106,83 @@ def audit_moderated(council: Any, role: str) -> tuple[Any, Any]:
     return inside, outside
 
 
+def _submitted_inadequate(council: Any, team: Any, auditor: Any) -> Audit:
+    """The cycle's audit of the case in `team`, reallocated to `auditor` (a user), opened,
+    graded Inadequate throughout and submitted: the way the auditor reaches the concern page."""
+    from qaf.audits.tests.factories import fill_form
+
+    qa = council.users[Role.QA_OFFICER]
+    found = Audit.objects.get(cycle__name=INADEQUATE_CYCLE, team=team)
+    found = services.audit_reallocate(
+        audit=found,
+        role=AllocationRole.AUDITOR,
+        staff=auditor.staff,
+        reason="Matrix: the auditor of this audit",
+        by=qa,
+    )
+    # The form's answers are the tools engine's business (its own tests fill it page by page);
+    # fill_form opens the audit through the service and marks every grade Inadequate.
+    found = fill_form(found, auditor, grade="inadequate")
+    return services.audit_transition(
+        audit=found, action="submit", by=auditor, expected_version=found.row_version
+    )
+
+
+INADEQUATE_CYCLE = "Matrix concern cycle"
+
+
+def audit_inadequate(council: Any, role: str) -> tuple[Any, Any]:
+    """Submitted audits graded Inadequate overall (so each proposes a concern), built through
+    the services: a cycle drawn one case per team and committed, the auditor pool, the QA
+    unit's reallocation, the auditor opening, grading and submitting.
+
+    In scope: the audit (of a case in the far team) whose auditor is the role's own staff
+    record; None for roles without one (director, partner auditor, elected member, signed out).
+    Out of scope: the audit of a case in the home team whose auditor is someone else (the
+    service manager, or for the service manager the assistant director). The team manager,
+    service manager, assistant director, director and QA unit may read that audit, so their 404
+    on its concern page comes from the auditor check, not from the audit's scope."""
+    from qaf.tools.tests.factories import library_version
+
+    qa = council.users[Role.QA_OFFICER]
+    user = council.users.get(role) if role != ANONYMOUS else None
+    own = user if user is not None and user.staff_id is not None else None
+    other_role = Role.SERVICE_MANAGER if role != Role.SERVICE_MANAGER else Role.ASSISTANT_DIRECTOR
+    other = council.users[other_role]
+    cycle = services.cycle_create(
+        name=INADEQUATE_CYCLE,
+        template="bi_monthly",
+        start_date=clock.today(),
+        rule={"per_stratum_quota": 1, "strata": ["team"]},
+        seed=7,
+        by=qa,
+    )
+    version = library_version()
+    services.cycle_choose_tools(
+        cycle=cycle, choice={s.pk: version.pk for s in Service.objects.all()}, by=qa
+    )
+    services.cycle_draw_sample(cycle=cycle, by=qa)
+    cycle.refresh_from_db()
+    services.cycle_commit(cycle=cycle, by=qa, expected_version=cycle.row_version)
+    for member in (own, other):
+        if member is not None:
+            services.pool_member_save(
+                kind=PoolKind.AUDITOR,
+                staff=member.staff,
+                monthly_capacity=10,
+                trained_on=None,
+                active=True,
+                by=qa,
+            )
+    outside = _submitted_inadequate(council, council.home_team, other)
+    if own is None:
+        return None, outside.pk
+    inside = _submitted_inadequate(council, council.other_area_team, own)
+    return inside.pk, outside.pk
+
+
 KINDS = {
+    "audit_inadequate": audit_inadequate,
     "audit_cycle": audit_cycle,
     "audit_sample_case": audit_sample_case,
     "audit": audit,
