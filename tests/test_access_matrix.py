@@ -4,6 +4,7 @@ The matrix format is in docs/access-matrix/README.md; the support code in tests/
 The council is built once for this module; each test runs in its own rolled-back savepoint.
 """
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,31 @@ def _variants(
     return variants
 
 
+# `objects: {body: <kind>}` on an API entry: the kind gives (a valid JSON body, an invalid one)
+# and the test sends each instead of the empty form. With `scoped`, the valid body must succeed
+# and the invalid one answer 422 (the role may create, and the body is checked after the role);
+# any other outcome must hold for both bodies (a role that may not create is refused whatever it
+# sends).
+BODY = "body"
+INVALID_BODY = "invalid-body"  # 422: judged here, as docs/api.md's validation error
+
+
+def _bodies(entry: Entry, role: str, council: Council) -> list[tuple[str, Any]]:
+    if BODY not in entry.objects:
+        return [("", None)]
+    valid, invalid = KINDS[entry.objects[BODY]](council, role)
+    bodies = [("valid body", valid), ("invalid body", invalid)]
+    return [(label, body) for label, body in bodies if body is not None]
+
+
+def _expected(outcome: str, object_label: str, body_label: str) -> str:
+    if outcome != "scoped":
+        return outcome
+    if object_label == "out of scope":
+        return "not-found"
+    return INVALID_BODY if body_label == "invalid body" else "ok"
+
+
 @pytest.mark.parametrize(("route", "entry", "role"), CASES)
 def test_access(
     route: Route, entry: Entry, role: str, matrix_council: MatrixCouncil, db: Any
@@ -179,15 +205,22 @@ def test_access(
     api = route.namespace == API_NAMESPACE
     for label, values in _variants(route, entry, role, council):
         path = reverse(route.name, kwargs=values) if route.named else concrete_path(route, values)
-        if entry.method == "POST":
-            response = client.post(path, {})
-        else:
-            response = client.generic(entry.method, path)
-        expected = outcome
-        if outcome == "scoped":
-            expected = "ok" if label == "in scope" else "not-found"
-        where = f" ({label} object)" if label else ""
-        assert matches(expected, response, api=api), (
-            f"route {route.name} {entry.method} {path}{where} as {role}: "
-            f"expected {expected}, got {describe(response)}"
-        )
+        for body_label, body in _bodies(entry, role, council):
+            if body is not None:
+                response = client.generic(
+                    entry.method, path, json.dumps(body), content_type="application/json"
+                )
+            elif entry.method == "POST":
+                response = client.post(path, {})
+            else:
+                response = client.generic(entry.method, path)
+            expected = _expected(outcome, label, body_label)
+            if expected == INVALID_BODY:
+                ok = response.status_code == 422
+            else:
+                ok = matches(expected, response, api=api)
+            where = ", ".join(x for x in (f"{label} object" if label else "", body_label) if x)
+            assert ok, (
+                f"route {route.name} {entry.method} {path}{f' ({where})' if where else ''} as "
+                f"{role}: expected {expected}, got {describe(response)}"
+            )

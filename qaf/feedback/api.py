@@ -2,12 +2,15 @@
 complaints and compliments log (the QA unit's). Out of scope is 404."""
 
 import datetime as dt
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
+import pydantic
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 from ninja.pagination import paginate
 
 from qaf.cases.selectors import child_list_visible
@@ -26,6 +29,56 @@ def _refuse(exc: Exception) -> HttpError:
     if isinstance(exc, services.SubmissionInvalid):
         return HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     return HttpError(400, str(exc))
+
+
+# The create endpoints check the role (and the account's scope) before they read the body, so an
+# account that may not create gets 404 whatever it sends, and the access matrix can tell "not
+# for you" from "bad body". django-ninja validates a typed body parameter before the view runs,
+# so these views take no body parameter: they parse it themselves once the checks have passed
+# (_body), and document it with openapi_extra (_documents_body). Errors keep ninja's own shapes:
+# 400 "Cannot parse request body" for a body that is not JSON, 422 with one
+# {"type", "loc": ["body", "payload", <field>], "msg"} per field for one that is invalid.
+
+SchemaT = TypeVar("SchemaT", bound=Schema)
+
+
+def _documents_body(schema: type[Schema]) -> dict[str, Any]:
+    """openapi_extra for an operation whose view parses `schema` from the JSON body itself."""
+    return {
+        "requestBody": {
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+            "required": True,
+        }
+    }
+
+
+def _field_errors(errors: Iterable[Mapping[str, Any]]) -> ValidationError:
+    return ValidationError(
+        [
+            {"type": e["type"], "loc": ["body", "payload", *e["loc"]], "msg": e["msg"]}
+            for e in errors
+        ]
+    )
+
+
+def _body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
+    """The request's JSON body as `schema`: 400 if it is not JSON, 422 naming each bad field."""
+    if not request.body:
+        raise ValidationError(
+            [{"type": "missing", "loc": ["body", "payload"], "msg": "Field required"}]
+        )
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise HttpError(400, "Cannot parse request body") from None
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as e:
+        raise _field_errors(e.errors(include_url=False)) from None
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return _field_errors([{"type": "value_error", "loc": [field], "msg": message}])
 
 
 class RequestOut(Schema):
@@ -147,11 +200,12 @@ def get_feedback_request(request: HttpRequest, request_id: int) -> Any:
     return found
 
 
-@router.post("/requests", response={201: RequestMadeOut})
-def create_feedback_request(request: HttpRequest, payload: RequestIn) -> Any:
+@router.post("/requests", response={201: RequestMadeOut}, openapi_extra=_documents_body(RequestIn))
+def create_feedback_request(request: HttpRequest) -> Any:
     user = request.user
     if user.role not in {"practitioner", "qa_officer"}:  # type: ignore[union-attr]
         raise HttpError(404, "Not found")
+    payload = _body(request, RequestIn)
     child = None
     if payload.child_id is not None:
         child = child_list_visible(user=user).filter(pk=payload.child_id).first()
@@ -212,9 +266,18 @@ def get_complaint(request: HttpRequest, complaint_id: int) -> Any:
     return found
 
 
-@router.post("/complaints", response={201: ComplaintOut})
-def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
+@router.post(
+    "/complaints", response={201: ComplaintOut}, openapi_extra=_documents_body(ComplaintIn)
+)
+def create_complaint(request: HttpRequest) -> Any:
     _qa_only(request)
+    payload = _body(request, ComplaintIn)
+    if payload.kind not in FeedbackKind.values:
+        raise _invalid("kind", "Must be complaint or compliment")
+    if payload.category not in ComplaintCategory.values:
+        raise _invalid("category", "Not a known category")
+    if payload.outcome not in ComplaintOutcome.values:
+        raise _invalid("outcome", "Not a known outcome")
     team = None
     if payload.team_id is not None:
         team = team_list_visible(user=request.user).filter(pk=payload.team_id).first()
@@ -222,12 +285,6 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
             raise HttpError(404, "Not found")
     values = payload.dict()
     values.pop("team_id")
-    if values["kind"] not in FeedbackKind.values:
-        raise HttpError(422, "kind: must be complaint or compliment")
-    if values["category"] not in ComplaintCategory.values:
-        raise HttpError(422, "category: not a known category")
-    if values["outcome"] not in ComplaintOutcome.values:
-        raise HttpError(422, "outcome: not a known outcome")
     try:
         entry = services.complaint_create(by=request.user, team=team, service=None, **values)
     except (DomainError, PermissionDenied) as e:

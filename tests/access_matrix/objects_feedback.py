@@ -7,6 +7,7 @@ from typing import Any
 
 from qaf.accounts.models import Role
 from qaf.cases.models import Child
+from qaf.common import clock
 from qaf.feedback import services
 from qaf.feedback.forms import new_submission_key
 from qaf.feedback.models import Anonymity, Audience, FeedbackKind, Mode
@@ -110,7 +111,38 @@ def feedback_token(council: Any, role: str) -> ObjectPair:
     return made.link.token, secrets.token_urlsafe(32)
 
 
+# Request bodies for the API's create endpoints (the `body` key of `objects`, read by
+# tests/test_access_matrix.py): (a valid body, an invalid one). Every role gets both, so the
+# matrix shows that a role without the permission is refused whatever it sends.
+
+
+def feedback_request_body(council: Any, role: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A partner-agency survey link (no child: valid for a practitioner and the QA unit alike);
+    and a body with no audience and a child ID that is not a number."""
+    return (
+        {"audience": Audience.PARTNER, "recipient": "Riverside Primary School"},
+        {"child_id": "seven", "recipient": "Riverside Primary School"},
+    )
+
+
+def complaint_body(council: Any, role: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A complaint about delay received last week; and one with a date that is not a date and
+    no category or summary."""
+    received = clock.today() - dt.timedelta(days=7)
+    return (
+        {
+            "kind": FeedbackKind.COMPLAINT,
+            "received_on": received.isoformat(),
+            "category": "delay",
+            "summary": "The review meeting was moved three times.",
+        },
+        {"kind": FeedbackKind.COMPLAINT, "received_on": "last Tuesday"},
+    )
+
+
 KINDS = {
+    "feedback_request_body": feedback_request_body,
+    "complaint_body": complaint_body,
     "feedback_request": feedback_request,
     "feedback_response": feedback_response,
     "open_link": open_link,
