@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_case_events_and_imports'),
-        ('organisation', '0002_import_run'),
+        ("cases", "0002_case_events_and_imports"),
+        ("organisation", "0002_import_run"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='caseevent',
-            name='cases_casee_kind_d1206f_idx',
+            model_name="caseevent",
+            name="cases_casee_kind_d1206f_idx",
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='previous_start',
+            model_name="caseevent",
+            name="previous_start",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['kind', 'end_date'], include=('start_date', 'child', 'team', 'worker'), name='case_event_kind_end_cover'),
+            model_name="caseevent",
+            index=models.Index(
+                fields=["kind", "end_date"],
+                include=("start_date", "child", "team", "worker"),
+                name="case_event_kind_end_cover",
+            ),
         ),
     ]
