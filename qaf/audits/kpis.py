@@ -29,10 +29,10 @@ from qaf.performance.kpis import (
     KpiInput,
     Result,
     Window,
-    _pct,
-    _span,
-    _sum_by_window,
     register_kpi,
+    result_pct,
+    sum_by_window,
+    windows_span,
 )
 
 from .agreement import GRADE_ORDER, agreement
@@ -61,7 +61,7 @@ def scoped_audits(inp: KpiInput) -> QuerySet[Audit]:
 
 def _local_bounds(windows: tuple[Window, ...]) -> tuple[dt.datetime, dt.datetime]:
     """From local midnight on the first day to local midnight after the last (exclusive)."""
-    first, last = _span(windows)
+    first, last = windows_span(windows)
     return (
         timezone.make_aware(dt.datetime.combine(first, dt.time.min)),
         timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min)),
@@ -74,7 +74,7 @@ def audit_completion(inp: KpiInput) -> list[Result]:
     window whose outcome is known: submitted, or not submitted and the due date has passed. An
     audit due today or later that is not yet submitted is not counted yet (it cannot be late);
     cancelled audits are never counted."""
-    first, last = _span(inp.windows)
+    first, last = windows_span(inp.windows)
     today = clock.today()
     complete = Q(status__in=COMPLETE)
     rows = (
@@ -89,7 +89,7 @@ def audit_completion(inp: KpiInput) -> list[Result]:
         )
     )
     per_day = {r["due_date"]: (r["on_time"], r["known"]) for r in rows}
-    return _sum_by_window(per_day, inp.windows)
+    return sum_by_window(per_day, inp.windows)
 
 
 def audit_good_or_better(inp: KpiInput) -> list[Result]:
@@ -124,7 +124,7 @@ def audit_good_or_better(inp: KpiInput) -> list[Result]:
             good + (row["n"] if row["grade"] in GOOD_OR_BETTER else 0),
             graded + row["n"],
         )
-    return _sum_by_window(per_day, inp.windows)
+    return sum_by_window(per_day, inp.windows)
 
 
 def moderation_agreement(inp: KpiInput) -> list[Result]:
@@ -153,7 +153,7 @@ def moderation_agreement(inp: KpiInput) -> list[Result]:
     for first, last in inp.windows:
         pairs = [p for day, ps in pairs_by_day.items() if first <= day <= last for p in ps]
         counted = agreement(pairs, resamples=0)  # no interval needed: the share agreed alone
-        out.append(_pct(counted.agreed, counted.pairs))
+        out.append(result_pct(counted.agreed, counted.pairs))
     return out
 
 

@@ -86,17 +86,20 @@ class Kpi:
     group: str = "Case register"
 
 
-def _pct(numerator: int, denominator: int) -> Result:
+# Building blocks for KPIs, also for those other apps register (qaf/audits/kpis.py).
+
+
+def result_pct(numerator: int, denominator: int) -> Result:
     value = round(100 * numerator / denominator, 1) if denominator else None
     return Result(numerator, denominator, value)
 
 
-def _span(windows: Iterable[Window]) -> Window:
+def windows_span(windows: Iterable[Window]) -> Window:
     windows = list(windows)
     return min(w[0] for w in windows), max(w[1] for w in windows)
 
 
-def _sum_by_window(
+def sum_by_window(
     per_day: dict[dt.date, tuple[int, int]], windows: Iterable[Window]
 ) -> list[Result]:
     """Numerator and denominator counted per day, added up for each window."""
@@ -107,7 +110,7 @@ def _sum_by_window(
             if start <= day <= end:
                 num += n
                 den += d
-        out.append(_pct(num, den))
+        out.append(result_pct(num, den))
     return out
 
 
@@ -144,7 +147,7 @@ def _referral_days(inp: KpiInput) -> dict[dt.date, tuple[int, int, int]]:
 
 
 def _count_referral_days(inp: KpiInput) -> dict[dt.date, tuple[int, int, int]]:
-    first, last = _span(inp.windows)
+    first, last = windows_span(inp.windows)
     rows = (
         inp.events.filter(kind=EventKind.REFERRAL, start_date__gte=first, start_date__lte=last)
         .order_by()
@@ -168,12 +171,12 @@ def re_referrals(inp: KpiInput) -> list[Result]:
     """Referrals in the window whose child had another referral in the 12 months before it
     / referrals in the window."""
     days = _referral_days(inp)
-    return _sum_by_window({d: (near, total) for d, (total, near, _) in days.items()}, inp.windows)
+    return sum_by_window({d: (near, total) for d, (total, near, _) in days.items()}, inp.windows)
 
 
 def referrals_nfa(inp: KpiInput) -> list[Result]:
     days = _referral_days(inp)
-    return _sum_by_window({d: (nfa, total) for d, (total, _, nfa) in days.items()}, inp.windows)
+    return sum_by_window({d: (nfa, total) for d, (total, _, nfa) in days.items()}, inp.windows)
 
 
 def _durations(
@@ -181,7 +184,7 @@ def _durations(
 ) -> list[Result]:
     """Events whose `by` date is in the window, in time when begin..done <= limit working
     days. One query grouped by the two dates (few distinct pairs), then the calendar."""
-    first, last = _span(inp.windows)
+    first, last = windows_span(inp.windows)
     rows = (
         inp.events.filter(kind=kind, **{f"{by}__gte": first, f"{by}__lte": last})
         .exclude(**{f"{begin}__isnull": True})
@@ -196,7 +199,7 @@ def _durations(
         in_time = row["n"] if _wd(row[begin], row[done]) <= limit else 0
         num, den = per_day.get(day, (0, 0))
         per_day[day] = (num + in_time, den + row["n"])
-    return _sum_by_window(per_day, inp.windows)
+    return sum_by_window(per_day, inp.windows)
 
 
 def assessments_in_45(inp: KpiInput) -> list[Result]:
@@ -208,7 +211,7 @@ def icpc_in_15(inp: KpiInput) -> list[Result]:
 
 
 def cp_plans_over_two_years(inp: KpiInput) -> list[Result]:
-    first, last = _span(inp.windows)
+    first, last = windows_span(inp.windows)
     rows = (
         inp.events.filter(kind=EventKind.CP_PLAN, end_date__gte=first, end_date__lte=last)
         .order_by()
@@ -220,13 +223,13 @@ def cp_plans_over_two_years(inp: KpiInput) -> list[Result]:
         long = row["n"] if row["end_date"] >= _two_years_after(row["start_date"]) else 0
         num, den = per_day.get(row["end_date"], (0, 0))
         per_day[row["end_date"]] = (num + long, den + row["n"])
-    return _sum_by_window(per_day, inp.windows)
+    return sum_by_window(per_day, inp.windows)
 
 
 def repeat_cp_plans(inp: KpiInput) -> list[Result]:
     """CP plans starting in the window that are the child's second or later: the source says
     so (number of previous plans) or the register holds an earlier plan (previous_start)."""
-    first, last = _span(inp.windows)
+    first, last = windows_span(inp.windows)
     rows = (
         inp.events.filter(kind=EventKind.CP_PLAN, start_date__gte=first, start_date__lte=last)
         .order_by()
@@ -236,7 +239,7 @@ def repeat_cp_plans(inp: KpiInput) -> list[Result]:
             repeat=Count("pk", filter=Q(number__gte=1) | Q(previous_start__isnull=False)),
         )
     )
-    return _sum_by_window({r["start_date"]: (r["repeat"], r["total"]) for r in rows}, inp.windows)
+    return sum_by_window({r["start_date"]: (r["repeat"], r["total"]) for r in rows}, inp.windows)
 
 
 # Position at each window's end -----------------------------------------------------------------
@@ -392,14 +395,14 @@ def _care_arithmetic(
 
 def placement_moves(inp: KpiInput) -> list[Result]:
     """Children in care at each end with 3 or more placements starting in the 12 months to it."""
-    return [_pct(moved, in_care) for in_care, moved, _, _ in _care_positions(inp)]
+    return [result_pct(moved, in_care) for in_care, moved, _, _ in _care_positions(inp)]
 
 
 def placement_long_term(inp: KpiInput) -> list[Result]:
     """Children under 16 in care at each end who have been in care for 2.5 years or more:
     the share living in the same placement for at least 2 years (DfE's long-term stability
     measure)."""
-    return [_pct(stable, long) for _, _, long, stable in _care_positions(inp)]
+    return [result_pct(stable, long) for _, _, long, stable in _care_positions(inp)]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -431,7 +434,7 @@ _VISITS: dict[str, tuple[str, Callable[[], int]]] = {
 def _visits_in_time(inp: KpiInput, plan_kind: str) -> list[Result]:
     """Children on a plan at each end whose latest visit was at most the limit in working days
     before it / children on the plan."""
-    return [_pct(visited, children) for children, visited in _plan_positions(inp, plan_kind)]
+    return [result_pct(visited, children) for children, visited in _plan_positions(inp, plan_kind)]
 
 
 def cp_visits(inp: KpiInput) -> list[Result]:
