@@ -70,9 +70,7 @@ class KpiInput:
     team_ids: frozenset[int] | None = None
     staff_id: int | None = None
     reviewer_id: int | None = None
-    shared: "SharedFigures" = field(
-        default_factory=lambda: SharedFigures(), compare=False, repr=False
-    )
+    shared: "SharedFigures" = field(default_factory=SharedFigures, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -560,11 +558,6 @@ def kpi_compute_all(inp: KpiInput, kpis: Iterable[Kpi]) -> dict[str, list[Result
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpi") as pool:
         futures = {kpi.key: pool.submit(compute, kpi) for kpi in kpis}
         return {key: future.result() for key, future in futures.items()}
-
-
-def kpi_compute_one(kpi: Kpi, inp: KpiInput) -> Result:
-    """One window (tests and single figures)."""
-    return kpi.compute(inp)[0]
 
 
 def rag(kpi: Kpi, value: float | None, target: float | None) -> str:
