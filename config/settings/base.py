@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "mozilla_django_oidc",
     "csp",
-    "rules.apps.AutodiscoverRulesConfig",
+    "rules",
     "simple_history",
     "django_tasks",
     "django_tasks_db",
@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qaf.common.middleware.NoStoreForPersonalDataMiddleware",
+    "qaf.web.middleware.DomainErrorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -239,7 +240,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "qaf.common.middleware.csrf_failure"  # the generic 403 page
+CSRF_FAILURE_VIEW = "qaf.web.middleware.csrf_failure"  # the generic 403 page
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

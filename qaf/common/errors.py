@@ -1,15 +1,65 @@
-"""Typed domain errors. Services raise these; views turn them into messages."""
+"""Typed domain errors. Services raise these; each carries its HTTP meaning.
+
+One mapping for the API (`qaf.api.api`, one exception handler) and one for pages
+(`qaf.common.middleware.DomainErrorMiddleware` for a whole page, `qaf.common.forms.service_errors`
+for an error shown on a form). Services never raise DomainError itself: they say which kind of
+refusal it is, so the same refusal means the same thing on every route.
+
+| error | HTTP | when |
+|---|---|---|
+| Invalid | 422 | what was sent breaks a rule (a missing reason, a date in the past) |
+| NotAllowed | 403 | the person can see the record but may not take this step |
+| NotFound | 404 | there is no such record, or not one this person may see |
+| Conflict | 409 | the record changed under the person (a stale version, a step no longer possible) |
+| RateLimited | 429 | too many attempts in a short time |
+"""
 
 
 class DomainError(Exception):
     """A business rule refused the request. The message is shown to the user."""
 
-
-class IllegalTransition(DomainError):
-    """A workflow was asked to move between states its transition table does not allow."""
+    http_status = 422
 
 
-class ImportRefused(DomainError):
+class Invalid(DomainError):
+    """What was sent breaks a rule; nothing changed. Fix it and send it again."""
+
+    http_status = 422
+
+
+class NotAllowed(DomainError):
+    """The person may see the record but may not do this to it."""
+
+    http_status = 403
+
+
+class NotFound(DomainError):
+    """No such record, or none this person may see. Never says which (ARCHITECTURE.md rule 4)."""
+
+    http_status = 404
+
+    def __init__(self, message: str = "Not found") -> None:
+        super().__init__(message)
+
+
+class Conflict(DomainError):
+    """The record is not in the state the request expected: someone else changed it first, or
+    the step is not possible from where the record is now."""
+
+    http_status = 409
+
+
+class IllegalTransition(Conflict):
+    """A workflow was asked for a step its table does not allow from the current state."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts: try again later."""
+
+    http_status = 429
+
+
+class ImportRefused(Invalid):
     """A file was refused whole; `problems` lists each row-level problem."""
 
     def __init__(self, message: str, problems: list["ImportProblem"] | None = None) -> None:

@@ -17,13 +17,3 @@ class NoStoreForPersonalDataMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: the generic 403 page, never Django's page explaining what failed.
-
-    Lives here because qaf/common owns request handling; the page itself is qaf.web's.
-    """
-    from qaf.web.errors import forbidden  # imported late: web sits above common
-
-    return forbidden(request)

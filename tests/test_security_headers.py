@@ -23,7 +23,7 @@ from tests.access_matrix.objects import KINDS
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = Path(__file__).resolve().parents[1]
 # Role values as plain strings: qaf.common sits below qaf.accounts (import-linter).
 PRACTITIONER, QA_OFFICER, ELECTED_MEMBER = "practitioner", "qa_officer", "elected_member"
 
