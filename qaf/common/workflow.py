@@ -24,6 +24,13 @@ from .errors import IllegalTransition, Invalid, NotAllowed
 Who = Callable[[Any, Any], bool]
 
 
+def _may(who: Who, user: Any, obj: Any) -> bool:
+    """Ask `who` about (user, obj). A rules predicate is asked through `.test`, which passes
+    only the arguments it takes, so a person-only predicate such as `is_qa_unit` works too."""
+    test = getattr(who, "test", None)
+    return bool(test(user, obj) if callable(test) else who(user, obj))
+
+
 def nobody(user: Any, obj: Any) -> bool:
     """For steps no person takes directly: only another service reaches them."""
     return False
@@ -109,7 +116,7 @@ class Workflow:
     def can(self, obj: Any, name: str, *, by: Any) -> bool:
         """May `by` take step `name` on `obj` now? (State and person; not the reason.)"""
         step = self.steps.get(name)
-        return step is not None and self.state_of(obj) in step.sources and bool(step.who(by, obj))
+        return step is not None and self.state_of(obj) in step.sources and _may(step.who, by, obj)
 
     def available(self, obj: Any, *, by: Any) -> list[Step]:
         """The steps `by` may take on `obj` now, in table order: what pages offer as buttons."""
@@ -128,7 +135,7 @@ class Workflow:
                 f"This {self.noun} is {self.label_of(state).lower()}: "
                 f"“{step.label}” is not possible now."
             )
-        if not step.who(by, obj):
+        if not _may(step.who, by, obj):
             raise NotAllowed(f"You cannot “{step.label.lower()}” on this {self.noun}.")
         text = (reason or "").strip()
         if step.reason_required and not text:

@@ -115,3 +115,19 @@ def test_a_badly_written_table_is_refused_at_import(steps, final, match):
 def test_a_required_reason_must_be_named():
     with pytest.raises(ValueError, match="requires a reason but does not name it"):
         Step("a", "A", frozenset({"red"}), "off", anyone, reason_required=True)
+
+
+def test_who_may_be_a_rules_predicate_of_the_person_alone():
+    import rules
+
+    is_driver_only = rules.predicate(lambda user: user == "driver")
+    wf = Workflow(
+        name="p",
+        noun="light",
+        states=Light,
+        steps=[Step("go", "Go", frozenset({Light.RED}), Light.GREEN, is_driver_only)],
+        final=[],
+    )
+    assert wf.can(light("red"), "go", by="driver")
+    with pytest.raises(NotAllowed, match="You cannot “go”"):
+        wf.check(light("red"), "go", by="passenger")
