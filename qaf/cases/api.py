@@ -6,6 +6,8 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from qaf.common.permissions import api_gate
+
 from .selectors import (
     case_import_get,
     case_import_list,
@@ -45,27 +47,28 @@ class InvolvementOut(Schema):
     allocated_worker_id: int | None
 
 
+# The register's API is open to every signed-in account and scoped like the pages: a role that
+# sees no child gets an empty list and 404 for any child.
+
+
 @router.get("", response=list[ChildSummaryOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_children(request: HttpRequest) -> Any:
     return child_list_visible(user=request.user).order_by("council_child_id")
 
 
-def _child_or_404(request: HttpRequest, child_id: int) -> Any:
-    child = child_get_visible(user=request.user, pk=child_id, via="api")
-    if child is None:
-        raise HttpError(404, "Not found")
-    return child
-
-
 @router.get("/{child_id}", response=ChildOut)
+@api_gate("accounts.signed_in")
 def get_child(request: HttpRequest, child_id: int) -> Any:
-    return _child_or_404(request, child_id)
+    return child_get_visible(user=request.user, pk=child_id, via="api")
 
 
 @router.get("/{child_id}/involvements", response=list[InvolvementOut])
+@api_gate("accounts.signed_in")
 def list_involvements(request: HttpRequest, child_id: int) -> Any:
-    return list(involvement_list_for_child(child=_child_or_404(request, child_id)))
+    child = child_get_visible(user=request.user, pk=child_id, via="api")
+    return list(involvement_list_for_child(child=child))
 
 
 # Case data imports: history and status, for the QA unit only (everyone else: 404, as on the

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from qaf.access_log.services import AccessOutcome, access_log_record
+from qaf.access_log.services import get_visible
 from qaf.common import clock
 from qaf.organisation.selectors import ScopeKind, scope_for
 
@@ -40,17 +40,11 @@ def child_list_visible(*, user: Any) -> QuerySet[Child]:
     return Child.objects.filter(Exists(involvements.filter(child=OuterRef("pk"))))
 
 
-def child_get_visible(*, user: Any, pk: int, via: str = "page") -> Child | None:
-    """One child, or None when missing or out of scope (the caller answers 404). Logged."""
-    child = child_list_visible(user=user).filter(pk=pk).first()
-    access_log_record(
-        user=user,
-        object_type="child",
-        object_id=pk,
-        via=via,
-        outcome=AccessOutcome.ALLOWED if child else AccessOutcome.NOT_FOUND,
+def child_get_visible(*, user: Any, pk: int, via: str = "page") -> Child:
+    """One child in the account's scope; NotFound when missing or out of scope. Logged."""
+    return get_visible(
+        child_list_visible(user=user), user=user, pk=pk, object_type="child", via=via
     )
-    return child
 
 
 def involvement_list_for_child(*, child: Child) -> QuerySet[Involvement]:

@@ -1,23 +1,19 @@
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from qaf.common.permissions import gate
 
 from .selectors import child_get_visible, child_list_visible, involvement_list_for_child
 
 
-@login_required
+@gate("cases.view_children")
 @require_GET
 def child_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if not user.sees_children:
-        raise Http404
     query = request.GET.get("q", "").strip()[:80]
-    children = child_list_visible(user=user)
+    children = child_list_visible(user=request.user)
     if query:
         children = children.filter(
             Q(council_child_id__icontains=query)
@@ -32,12 +28,10 @@ def child_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@gate("cases.view_children")
 @require_GET
 def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
     child = child_get_visible(user=request.user, pk=child_id)
-    if child is None:
-        raise Http404
     return render(
         request,
         "cases/child_detail.html",

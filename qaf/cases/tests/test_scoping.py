@@ -4,6 +4,7 @@ import pytest
 
 from qaf.accounts.models import Role
 from qaf.cases.selectors import child_get_visible, child_list_visible
+from qaf.common.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,8 @@ def test_get_visible_logs_allowed_and_refused_reads(council):
 
     user = council.users[Role.PRACTITIONER]
     assert child_get_visible(user=user, pk=council.own_child.pk) == council.own_child
-    assert child_get_visible(user=user, pk=council.far_child.pk) is None
+    with pytest.raises(NotFound, match="Not found"):
+        child_get_visible(user=user, pk=council.far_child.pk)
     rows = list(
         AccessLogEntry.objects.order_by("id").values_list("object_id", "outcome", "username")
     )
