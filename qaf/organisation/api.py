@@ -2,8 +2,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
+
+from qaf.common.permissions import api_gate
 
 from .selectors import staff_list_visible, team_get_visible, team_list_visible
 
@@ -41,20 +42,20 @@ class StaffOut(Schema):
 
 
 @router.get("/teams", response=list[TeamOut])
+@api_gate("organisation.view_teams")
 @paginate
 def list_teams(request: HttpRequest) -> Any:
     return team_list_visible(user=request.user).order_by("name")
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
+@api_gate("organisation.view_teams")
 def get_team(request: HttpRequest, team_id: int) -> Any:
-    team = team_get_visible(user=request.user, pk=team_id)
-    if team is None:
-        raise HttpError(404, "Not found")
-    return team
+    return team_get_visible(user=request.user, pk=team_id, via="api")
 
 
 @router.get("/staff", response=list[StaffOut])
+@api_gate("organisation.view_teams")
 @paginate
 def list_staff(request: HttpRequest) -> Any:
     return staff_list_visible(user=request.user).order_by("family_name", "given_name")

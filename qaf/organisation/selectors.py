@@ -6,7 +6,15 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from qaf.accounts.models import Role
+from qaf.access_log.services import get_visible
+from qaf.accounts.permissions import (
+    is_assistant_director,
+    is_chair,
+    is_practitioner,
+    is_service_manager,
+    is_team_manager,
+    is_whole_council,
+)
 from qaf.common import clock
 
 from .models import Area, District, ImportRun, Service, Staff, Team, TeamMembership
@@ -40,22 +48,21 @@ def scope_for(*, user: Any) -> Scope:
     """What part of the council this account may see. Unknown or unlinked accounts see nothing."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope(ScopeKind.NOTHING)
-    role = user.role
-    if role in {Role.QA_OFFICER, Role.DIRECTOR}:
+    if is_whole_council(user):
         return Scope(ScopeKind.EVERYTHING)
     staff = user.staff
     if staff is None:
         return Scope(ScopeKind.NOTHING)
-    if role == Role.PRACTITIONER:
+    if is_practitioner(user):
         return Scope(ScopeKind.OWN_CASELOAD, staff_id=staff.pk)
-    if role in {Role.CP_CHAIR, Role.IRO}:
+    if is_chair(user):
         return Scope(ScopeKind.REVIEWED_CASES, staff_id=staff.pk)
-    if role == Role.TEAM_MANAGER:
+    if is_team_manager(user):
         return Scope(ScopeKind.TEAMS, team_ids=current_team_ids(staff=staff), staff_id=staff.pk)
-    if role == Role.SERVICE_MANAGER:
+    if is_service_manager(user):
         ids = Team.objects.filter(district__service_manager=staff).values_list("pk", flat=True)
         return Scope(ScopeKind.TEAMS, team_ids=frozenset(ids), staff_id=staff.pk)
-    if role == Role.ASSISTANT_DIRECTOR:
+    if is_assistant_director(user):
         ids = Team.objects.filter(district__area__assistant_director=staff).values_list(
             "pk", flat=True
         )
@@ -85,8 +92,9 @@ def staff_list_visible(*, user: Any) -> QuerySet[Staff]:
     return Staff.objects.filter(current, memberships__team__in=teams).distinct()
 
 
-def team_get_visible(*, user: Any, pk: int) -> Team | None:
-    return team_list_visible(user=user).filter(pk=pk).first()
+def team_get_visible(*, user: Any, pk: int, via: str = "page") -> Team:
+    """One team in the account's scope; NotFound when missing or out of scope. Logged."""
+    return get_visible(team_list_visible(user=user), user=user, pk=pk, object_type="team", via=via)
 
 
 def staff_current_members(*, team: Team) -> QuerySet[Staff]:
