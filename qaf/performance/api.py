@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qaf.common import clock
+from qaf.common.permissions import api_gate
 
 from .selectors import scorecard_input, scorecard_rows, trend_windows
 
@@ -53,6 +54,7 @@ def _benchmark(b: Any) -> dict[str, Any] | None:
 
 
 @router.get("/scorecard", response=ScorecardOut)
+@api_gate("performance.view_scorecard")
 def get_scorecard(
     request: HttpRequest,
     start: dt.date | None = None,
@@ -65,12 +67,9 @@ def get_scorecard(
     start = start or end.replace(day=1, year=end.year - 1)
     if start > end:
         raise HttpError(400, "start must be on or before end")
-    found = scorecard_input(
+    inp, picked = scorecard_input(
         user=request.user, choice=scope, windows=((start, end), *trend_windows(end=end))
     )
-    if found is None:
-        raise HttpError(404, "Not found")
-    inp, picked = found
     rows = scorecard_rows(inp=inp, targets=getattr(settings, "QAF_KPI_TARGETS", {}))
     return {
         "start": start,

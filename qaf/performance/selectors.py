@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from qaf.accounts.models import Role
 from qaf.cases.models import CaseEvent, Involvement
 from qaf.common import clock
+from qaf.common.errors import NotFound
+from qaf.common.permissions import allowed
 from qaf.organisation.models import Area, District, Staff, Team, TeamMembership
 from qaf.organisation.selectors import ScopeKind, scope_for
 
@@ -42,10 +43,10 @@ def _base(user: Any) -> tuple[QuerySet[CaseEvent], QuerySet[Involvement], dict[s
     """Events and involvements the viewer's scorecard covers; None means no scorecard (404).
 
     Elected members see county-level aggregates only."""
-    if user.role == Role.PARTNER_AUDITOR:
+    if not allowed(user, "performance.view_scorecard"):
         return None
     events, involvements = CaseEvent.objects.all(), Involvement.objects.all()
-    if user.role == Role.ELECTED_MEMBER:
+    if allowed(user, "performance.view_county_totals_only"):
         return events, involvements, {}
     scope = scope_for(user=user)
     if scope.kind == ScopeKind.EVERYTHING:
@@ -74,9 +75,9 @@ def _base(user: Any) -> tuple[QuerySet[CaseEvent], QuerySet[Involvement], dict[s
 
 def _visible_team_ids(user: Any) -> frozenset[int] | None:
     """Teams the viewer may narrow to; None means every team."""
-    scope = scope_for(user=user)
-    if user.role == Role.ELECTED_MEMBER:
+    if allowed(user, "performance.view_county_totals_only"):
         return frozenset()
+    scope = scope_for(user=user)
     if scope.kind == ScopeKind.EVERYTHING:
         return None
     if scope.kind == ScopeKind.TEAMS:
@@ -133,22 +134,22 @@ def scorecard_scope_choices(*, user: Any) -> list[ScopeChoice]:
 
 def scorecard_input(
     *, user: Any, choice: str, windows: tuple[tuple[dt.date, dt.date], ...]
-) -> tuple[KpiInput, ScopeChoice] | None:
-    """The KPI input for the viewer narrowed to `choice`; None when either is not allowed
-    (the caller answers 404: a choice outside the viewer's scope looks like no choice)."""
+) -> tuple[KpiInput, ScopeChoice]:
+    """The KPI input for the viewer narrowed to `choice`; NotFound when either is not allowed
+    (a choice outside the viewer's scope looks like no choice at all)."""
     base = _base(user)
     if base is None:
-        return None
+        raise NotFound()
     events, involvements, narrowing = base
     if not choice:
         label = "Your scope" if narrowing else "The county"
         return KpiInput(events, involvements, windows, **narrowing), ScopeChoice(
             "", label, "county"
         )
-    allowed = {c.value: c for c in scorecard_scope_choices(user=user)}
-    picked = allowed.get(choice)
+    offered = {c.value: c for c in scorecard_scope_choices(user=user)}
+    picked = offered.get(choice)
     if picked is None:
-        return None
+        raise NotFound()
     kind, _, pk_text = choice.partition("-")
     pk = int(pk_text)
     if kind == "worker":

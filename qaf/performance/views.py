@@ -7,16 +7,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 
-from qaf.accounts.models import Role
 from qaf.common import clock
 from qaf.common.errors import ImportRefused
 from qaf.common.exports import spreadsheet_safe
+from qaf.common.permissions import allowed, gate
 
 from .charts import svg_data_uris, trend_spec
 from .forms import BenchmarkImportForm
@@ -40,17 +39,14 @@ def _parse_day(text: str | None) -> dt.date | None:
 
 
 def _scorecard(request: HttpRequest) -> tuple[list[ScorecardRow], dict[str, Any]]:
-    user: Any = request.user
+    user = request.user
     end = _parse_day(request.GET.get("to")) or clock.today()
     start = _parse_day(request.GET.get("from")) or end.replace(day=1, year=end.year - 1)
     if start > end:
         start, end = end, start
     windows = ((start, end), *trend_windows(end=end))
     choice = request.GET.get("scope", "")
-    found = scorecard_input(user=user, choice=choice, windows=windows)
-    if found is None:
-        raise Http404
-    inp, picked = found
+    inp, picked = scorecard_input(user=user, choice=choice, windows=windows)
     targets = getattr(settings, "QAF_KPI_TARGETS", {})
     rows = scorecard_rows(inp=inp, targets=targets)
     return rows, {
@@ -62,7 +58,7 @@ def _scorecard(request: HttpRequest) -> tuple[list[ScorecardRow], dict[str, Any]
     }
 
 
-@login_required
+@gate("performance.view_scorecard")
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     rows, context = _scorecard(request)
@@ -80,11 +76,10 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         ]
     )
     cards = [{"row": row, "chart": chart} for row, chart in zip(rows, charts, strict=True)]
-    user: Any = request.user
     caseload = (
-        []
-        if user.role == Role.ELECTED_MEMBER
-        else scorecard_caseload_by_team(inp=context["inp"], day=context["end"])
+        scorecard_caseload_by_team(inp=context["inp"], day=context["end"])
+        if allowed(request.user, "performance.view_team_caseloads")
+        else []
     )
     query = request.GET.urlencode()
     levels = ("county", "area", "district", "team", "worker")
@@ -114,7 +109,7 @@ def _table(rows: list[ScorecardRow]) -> list[list[Any]]:
     return [[spreadsheet_safe(cell) for cell in line] for line in table]
 
 
-@login_required
+@gate("performance.view_scorecard")
 @require_GET
 def scorecard_csv(request: HttpRequest) -> HttpResponse:
     rows, context = _scorecard(request)
@@ -126,7 +121,7 @@ def scorecard_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@gate("performance.view_scorecard")
 @require_GET
 def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     rows, context = _scorecard(request)
@@ -145,12 +140,10 @@ def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@gate("performance.import_benchmarks")
 @require_http_methods(["GET", "POST"])
 def benchmarks(request: HttpRequest) -> HttpResponse:
     """The QA unit loads England and statistical-neighbour figures from a CSV file."""
-    if not getattr(request.user, "is_qa_unit", False):
-        raise Http404
     if request.method == "POST":
         form = BenchmarkImportForm(request.POST, request.FILES)
     else:
