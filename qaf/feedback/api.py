@@ -7,33 +7,26 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import pydantic
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import paginate
 
-from qaf.cases.selectors import child_list_visible
-from qaf.common.errors import DomainError
-from qaf.organisation.selectors import team_list_visible
+from qaf.cases.selectors import child_get_visible
+from qaf.common.permissions import api_gate
+from qaf.organisation.selectors import team_get_visible
 
 from . import selectors, services
+from .http import SignedInRequest
 from .models import ComplaintCategory, ComplaintOutcome, FeedbackKind
 
 router = Router(tags=["feedback"])
 
-
-def _refuse(exc: Exception) -> HttpError:
-    if isinstance(exc, PermissionDenied):
-        return HttpError(403, str(exc) or "Forbidden")
-    if isinstance(exc, services.SubmissionInvalid):
-        return HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-    return HttpError(400, str(exc))
-
-
-# The create endpoints check the role (and the account's scope) before they read the body, so an
-# account that may not create gets 404 whatever it sends, and the access matrix can tell "not
-# for you" from "bad body". django-ninja validates a typed body parameter before the view runs,
+# Domain errors reach the one exception handler (qaf.api.api). The lists and the reads are open
+# to every account and scoped like the pages (an empty list, or 404, for roles that see none).
+# The create endpoints' gates check the permission before the body is read, so an account that
+# may not create gets 404 whatever it sends, and the access matrix can tell "not for you" from
+# "bad body". django-ninja validates a typed body parameter before the view runs,
 # so these views take no body parameter: they parse it themselves once the checks have passed
 # (_body), and document it with openapi_extra (_documents_body). Errors keep ninja's own shapes:
 # 400 "Cannot parse request body" for a body that is not JSON, 422 with one
@@ -187,90 +180,72 @@ class ComplaintIn(Schema):
 
 
 @router.get("/requests", response=list[RequestOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_feedback_requests(request: HttpRequest) -> Any:
     return selectors.request_list_visible(user=request.user).select_related("tool_version__tool")
 
 
 @router.get("/requests/{int:request_id}", response=RequestOut)
+@api_gate("accounts.signed_in")
 def get_feedback_request(request: HttpRequest, request_id: int) -> Any:
-    found = selectors.request_get_visible(user=request.user, pk=request_id)
-    if found is None:
-        raise HttpError(404, "Not found")
-    return found
+    return selectors.request_get_visible(user=request.user, pk=request_id, via="api")
 
 
 @router.post("/requests", response={201: RequestMadeOut}, openapi_extra=_documents_body(RequestIn))
-def create_feedback_request(request: HttpRequest) -> Any:
+@api_gate("feedback.request_feedback")
+def create_feedback_request(request: SignedInRequest) -> Any:
     user = request.user
-    if user.role not in {"practitioner", "qa_officer"}:  # type: ignore[union-attr]
-        raise HttpError(404, "Not found")
     payload = _body(request, RequestIn)
     child = None
     if payload.child_id is not None:
-        child = child_list_visible(user=user).filter(pk=payload.child_id).first()
-        if child is None:
-            raise HttpError(404, "Not found")
+        child = child_get_visible(user=user, pk=payload.child_id, via="api")
     team = None
     if payload.team_id is not None:
-        team = team_list_visible(user=user).filter(pk=payload.team_id).first()
-        if team is None:
-            raise HttpError(404, "Not found")
-    try:
-        made = services.feedback_request_create(
-            by=user,
-            audience=payload.audience,
-            child=child,
-            team=team,
-            recipient=payload.recipient,
-            email=payload.email,
-        )
-    except (DomainError, PermissionDenied) as e:
-        raise _refuse(e) from None
+        team = team_get_visible(user=user, pk=payload.team_id, via="api")
+    made = services.feedback_request_create(
+        by=user,
+        audience=payload.audience,
+        child=child,
+        team=team,
+        recipient=payload.recipient,
+        email=payload.email,
+    )
     made.request.url = made.url  # type: ignore[attr-defined]
     return 201, made.request
 
 
 @router.get("/responses", response=list[ResponseOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_feedback_responses(request: HttpRequest) -> Any:
     return selectors.response_list_visible(user=request.user).select_related("safety_alert")
 
 
 @router.get("/responses/{int:response_id}", response=ResponseOut)
+@api_gate("accounts.signed_in")
 def get_feedback_response(request: HttpRequest, response_id: int) -> Any:
-    found = selectors.response_get_visible(user=request.user, pk=response_id)
-    if found is None:
-        raise HttpError(404, "Not found")
-    return found
-
-
-def _qa_only(request: HttpRequest) -> None:
-    if not getattr(request.user, "is_qa_unit", False):
-        raise HttpError(404, "Not found")
+    return selectors.response_get_visible(user=request.user, pk=response_id, via="api")
 
 
 @router.get("/complaints", response=list[ComplaintOut])
+@api_gate("feedback.keep_complaints_log")
 @paginate
 def list_complaints(request: HttpRequest) -> Any:
-    _qa_only(request)
-    return selectors.complaint_list()
+    return selectors.complaint_list_visible(user=request.user)
 
 
 @router.get("/complaints/{int:complaint_id}", response=ComplaintOut)
+@api_gate("feedback.keep_complaints_log")
 def get_complaint(request: HttpRequest, complaint_id: int) -> Any:
-    _qa_only(request)
-    found = selectors.complaint_get(pk=complaint_id)
-    if found is None:
-        raise HttpError(404, "Not found")
-    return found
+    return selectors.complaint_get_visible(user=request.user, pk=complaint_id, via="api")
 
 
 @router.post(
     "/complaints", response={201: ComplaintOut}, openapi_extra=_documents_body(ComplaintIn)
 )
-def create_complaint(request: HttpRequest) -> Any:
-    _qa_only(request)
+@api_gate("feedback.keep_complaints_log")
+def create_complaint(request: SignedInRequest) -> Any:
     payload = _body(request, ComplaintIn)
     if payload.kind not in FeedbackKind.values:
         raise _invalid("kind", "Must be complaint or compliment")
@@ -280,13 +255,8 @@ def create_complaint(request: HttpRequest) -> Any:
         raise _invalid("outcome", "Not a known outcome")
     team = None
     if payload.team_id is not None:
-        team = team_list_visible(user=request.user).filter(pk=payload.team_id).first()
-        if team is None:
-            raise HttpError(404, "Not found")
+        team = team_get_visible(user=request.user, pk=payload.team_id, via="api")
     values = payload.dict()
     values.pop("team_id")
-    try:
-        entry = services.complaint_create(by=request.user, team=team, service=None, **values)
-    except (DomainError, PermissionDenied) as e:
-        raise _refuse(e) from None
+    entry = services.complaint_create(by=request.user, team=team, service=None, **values)
     return 201, entry

@@ -1,4 +1,4 @@
-"""Reads for feedback. Every read of responses goes through a scope: out of scope is None (404).
+"""Reads for feedback. Every read goes through a scope: out of scope is NotFound (404).
 
 Who sees which responses:
 - the QA unit and the director: every response;
@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from qaf.accounts.models import Role
+from qaf.access_log.services import get_visible
 from qaf.cases.selectors import child_list_visible
 from qaf.common import clock
+from qaf.common.permissions import allowed
 from qaf.tools.definition import ToolDefinition
 
 from .models import (
@@ -32,17 +33,13 @@ from .models import (
 )
 
 
-def sees_all_feedback(user: Any) -> bool:
-    return user.role in {Role.QA_OFFICER, Role.DIRECTOR}
-
-
 def response_list_visible(*, user: Any) -> QuerySet[FeedbackResponse]:
     responses = FeedbackResponse.objects.select_related(
         "team", "service", "child", "request", "open_link", "tool_version__tool", "entered_by"
     )
-    if not getattr(user, "is_authenticated", False) or not user.sees_children:
+    if not allowed(user, "feedback.view_feedback"):
         return responses.none()
-    if sees_all_feedback(user):
+    if allowed(user, "feedback.view_all_feedback"):
         return responses
     children = child_list_visible(user=user)
     return responses.filter(
@@ -52,23 +49,31 @@ def response_list_visible(*, user: Any) -> QuerySet[FeedbackResponse]:
     )
 
 
-def response_get_visible(*, user: Any, pk: int) -> FeedbackResponse | None:
-    return response_list_visible(user=user).filter(pk=pk).first()
+def response_get_visible(*, user: Any, pk: int, via: str = "page") -> FeedbackResponse:
+    return get_visible(
+        response_list_visible(user=user),
+        user=user,
+        pk=pk,
+        object_type="feedback_response",
+        via=via,
+    )
 
 
 def request_list_visible(*, user: Any) -> QuerySet[FeedbackRequest]:
     requests = FeedbackRequest.objects.select_related("child", "team", "created_by").annotate(
         answered=Exists(FeedbackResponse.objects.filter(request=OuterRef("pk")))
     )
-    if not getattr(user, "is_authenticated", False) or not user.sees_children:
+    if not allowed(user, "feedback.view_feedback"):
         return requests.none()
-    if sees_all_feedback(user):
+    if allowed(user, "feedback.view_all_feedback"):
         return requests
     return requests.filter(created_by=user)
 
 
-def request_get_visible(*, user: Any, pk: int) -> FeedbackRequest | None:
-    return request_list_visible(user=user).filter(pk=pk).first()
+def request_get_visible(*, user: Any, pk: int, via: str = "page") -> FeedbackRequest:
+    return get_visible(
+        request_list_visible(user=user), user=user, pk=pk, object_type="feedback_request", via=via
+    )
 
 
 def request_status(request: FeedbackRequest, now: dt.datetime | None = None) -> str:
@@ -83,35 +88,47 @@ def open_link_list_visible(*, user: Any) -> QuerySet[OpenLink]:
     links = OpenLink.objects.select_related("team", "created_by").annotate(
         response_count=Count("responses")
     )
-    if not getattr(user, "is_authenticated", False):
-        return links.none()
-    if user.role == Role.QA_OFFICER:
+    if allowed(user, "feedback.view_all_open_links"):
         return links
-    if user.role in {Role.TEAM_MANAGER, Role.SERVICE_MANAGER}:
+    if allowed(user, "feedback.publish_open_links"):
         return links.filter(created_by=user)
     return links.none()
 
 
-def open_link_get_visible(*, user: Any, pk: int) -> OpenLink | None:
-    return open_link_list_visible(user=user).filter(pk=pk).first()
-
-
-def safety_alert_list() -> QuerySet[SafetyAlert]:
-    return SafetyAlert.objects.select_related(
-        "response__open_link", "response__team", "escalation", "acknowledged_by"
+def open_link_get_visible(*, user: Any, pk: int, via: str = "page") -> OpenLink:
+    return get_visible(
+        open_link_list_visible(user=user), user=user, pk=pk, object_type="open_link", via=via
     )
 
 
-def safety_alert_get(*, pk: int) -> SafetyAlert | None:
-    return safety_alert_list().filter(pk=pk).first()
+def safety_alert_list_visible(*, user: Any) -> QuerySet[SafetyAlert]:
+    """The duty inbox: the QA unit's."""
+    alerts = SafetyAlert.objects.select_related(
+        "response__open_link", "response__team", "escalation", "acknowledged_by"
+    )
+    return alerts if allowed(user, "feedback.handle_safety_alerts") else alerts.none()
+
+
+def safety_alert_get_visible(*, user: Any, pk: int, via: str = "page") -> SafetyAlert:
+    return get_visible(
+        safety_alert_list_visible(user=user), user=user, pk=pk, object_type="safety_alert", via=via
+    )
 
 
 def complaint_list() -> QuerySet[ComplaintEntry]:
+    """Every entry of the log, for its keeper's pages and the analysis (both the QA unit's)."""
     return ComplaintEntry.objects.select_related("service", "team", "recorded_by")
 
 
-def complaint_get(*, pk: int) -> ComplaintEntry | None:
-    return complaint_list().filter(pk=pk).first()
+def complaint_list_visible(*, user: Any) -> QuerySet[ComplaintEntry]:
+    entries = complaint_list()
+    return entries if allowed(user, "feedback.keep_complaints_log") else entries.none()
+
+
+def complaint_get_visible(*, user: Any, pk: int, via: str = "page") -> ComplaintEntry:
+    return get_visible(
+        complaint_list_visible(user=user), user=user, pk=pk, object_type="complaint", via=via
+    )
 
 
 # --------------------------------------------------------------------------------------------

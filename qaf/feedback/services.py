@@ -20,14 +20,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from qaf.accounts.models import Role
+from qaf.accounts.models import User
 from qaf.calendar import add_working_days
 from qaf.cases.models import Child
 from qaf.cases.selectors import child_list_visible
 from qaf.common import clock
-from qaf.common.errors import DomainError
+from qaf.common.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, RateLimited
 from qaf.common.links import absolute_url
 from qaf.common.notifications import notification_send
+from qaf.common.permissions import allowed
 from qaf.escalations.models import EscalationKind, EscalationSource
 from qaf.escalations.selectors import closure_days
 from qaf.escalations.services import escalation_raise
@@ -66,19 +67,16 @@ MAX_TEXT = 5000
 # Open-link rate limits (sliding windows over accepted-looking submissions).
 CLIENT_LIMIT, CLIENT_WINDOW = 10, dt.timedelta(minutes=10)
 LINK_LIMIT, LINK_WINDOW = 200, dt.timedelta(hours=1)
+TOO_MANY = "Too many answers have been sent in a short time. Wait a few minutes and try again."
 _DUMMY_HASH = "0" * 64
 
 
-class SubmissionInvalid(DomainError):
+class SubmissionInvalid(Invalid):
     """Answers refused; ``errors`` maps a question key (or field name) to its message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
-
-
-class RateLimited(DomainError):
-    pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,7 +124,7 @@ def survey_version_for(*, audience: str) -> ToolVersion:
     """The newest published version of the audience's survey (loading the shipped library the
     first time it is needed)."""
     if audience not in SURVEY_TOOLS:
-        raise DomainError(f"Unknown audience: {audience!r}")
+        raise Invalid(f"Unknown audience: {audience!r}")
     key = SURVEY_TOOLS[audience]
     for attempt in range(2):
         version = (
@@ -138,7 +136,7 @@ def survey_version_for(*, audience: str) -> ToolVersion:
             return version
         if attempt == 0:
             tool_library_load()
-    raise DomainError(f"The survey {key!r} has no published version")
+    raise Conflict(f"The survey {key!r} has no published version")
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -149,13 +147,13 @@ def audience_for_child(*, child: Child, on: dt.date | None = None) -> str:
     """The children's survey for the child's age: 7 to 10 -> 7-11, 11 to 15 -> 11-16,
     16 to 21 -> 16-21 (a child of exactly 11 or 16 gets the older band's survey)."""
     if child.date_of_birth is None:
-        raise DomainError(
+        raise Invalid(
             "The child's date of birth is not recorded, so no age band can be chosen. "
             "Ask a parent or carer instead, or record the date of birth first."
         )
     age = age_on(child.date_of_birth, on or clock.today())
     if age < 7:
-        raise DomainError(
+        raise Invalid(
             f"The child is {age}: the children's surveys start at age 7. "
             "Ask a parent or carer instead."
         )
@@ -165,7 +163,7 @@ def audience_for_child(*, child: Child, on: dt.date | None = None) -> str:
         return Audience.CHILD_11_16
     if age <= 21:
         return Audience.YOUNG_PERSON_16_21
-    raise DomainError(f"The young person is {age}: the surveys go up to age 21.")
+    raise Invalid(f"The young person is {age}: the surveys go up to age 21.")
 
 
 def _open_team(child: Child) -> Team | None:
@@ -179,10 +177,6 @@ def _open_team(child: Child) -> Team | None:
         .first()
     )
     return involvement.team if involvement is not None else None
-
-
-def _can_request(user: Any) -> bool:
-    return user.role in {Role.PRACTITIONER, Role.QA_OFFICER}
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +194,7 @@ class RequestMade:
 @transaction.atomic
 def feedback_request_create(
     *,
-    by: Any,
+    by: User,
     audience: str,
     child: Child | None = None,
     team: Team | None = None,
@@ -210,29 +204,29 @@ def feedback_request_create(
 ) -> RequestMade:
     """A single-use link. For a child, `audience` may be "child" to choose the age band from
     the date of birth. The token is returned once and never stored."""
-    if not _can_request(by):
-        raise PermissionDenied("Only practitioners and the QA unit create feedback requests.")
+    if not allowed(by, "feedback.request_feedback"):
+        raise NotAllowed("Only practitioners and the QA unit create feedback requests.")
     if audience == "child":
         if child is None:
-            raise DomainError("Choose the child the survey is for")
+            raise Invalid("Choose the child the survey is for")
         audience = audience_for_child(child=child)
     if audience not in Audience.values:
-        raise DomainError(f"Unknown audience: {audience!r}")
-    if audience == Audience.STAFF and by.role != Role.QA_OFFICER:
-        raise PermissionDenied("Only the QA unit sends staff surveys.")
+        raise Invalid(f"Unknown audience: {audience!r}")
+    if audience == Audience.STAFF and not allowed(by, "feedback.send_staff_survey"):
+        raise NotAllowed("Only the QA unit sends staff surveys.")
     if audience in CHILD_LINKED_AUDIENCES:
         if child is None:
-            raise DomainError("Choose the child the survey is about")
+            raise Invalid("Choose the child the survey is about")
         if not child_list_visible(user=by).filter(pk=child.pk).exists():
-            raise PermissionDenied("You can only ask for feedback on children in your caseload.")
+            raise NotFound("You can only ask for feedback on children in your caseload.")
         team = _open_team(child) or team
     elif child is not None:
-        raise DomainError("Partner and staff surveys are not about one child: remove the child")
+        raise Invalid("Partner and staff surveys are not about one child: remove the child")
     if not 1 <= days_valid <= MAX_DAYS_VALID:
-        raise DomainError(f"A link can be valid for 1 to {MAX_DAYS_VALID} days")
+        raise Invalid(f"A link can be valid for 1 to {MAX_DAYS_VALID} days")
     recipient = recipient.strip()
     if len(recipient) > 200:
-        raise DomainError("Who it is for must be 200 characters or fewer")
+        raise Invalid("Who it is for must be 200 characters or fewer")
     text_check(recipient, label="Who it is for")
     now = clock.now()
     token, hashed = token_new()
@@ -264,7 +258,7 @@ def feedback_request_create(
                 ),
             )
         except ValueError:
-            raise DomainError("Enter an email address in the correct format") from None
+            raise Invalid("Enter an email address in the correct format") from None
     return RequestMade(request=request, token=token, url=url)
 
 
@@ -276,18 +270,18 @@ class OpenLinkMade:
 
 @transaction.atomic
 def open_link_create(
-    *, by: Any, title: str, audience: str, team: Team | None = None
+    *, by: User, title: str, audience: str, team: Team | None = None
 ) -> OpenLinkMade:
-    if by.role not in {Role.QA_OFFICER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER}:
-        raise PermissionDenied("Only the QA unit and managers publish open links.")
+    if not allowed(by, "feedback.publish_open_links"):
+        raise NotAllowed("Only the QA unit and managers publish open links.")
     title = title.strip()
     if not title:
-        raise DomainError("Enter where the link will be published")
+        raise Invalid("Enter where the link will be published")
     if len(title) > 160:
-        raise DomainError("Where it is published must be 160 characters or fewer")
+        raise Invalid("Where it is published must be 160 characters or fewer")
     text_check(title, label="Where it is published")
     if audience not in Audience.values or audience == Audience.STAFF:
-        raise DomainError("Choose who the open link is for")
+        raise Invalid("Choose who the open link is for")
     token, hashed = token_new()
     link = OpenLink.objects.create(
         title=title,
@@ -304,10 +298,10 @@ def open_link_create(
 
 
 @transaction.atomic
-def open_link_close(*, link: OpenLink, by: Any) -> OpenLink:
+def open_link_close(*, link: OpenLink, by: User) -> OpenLink:
     locked = OpenLink.objects.select_for_update().get(pk=link.pk)
     if not locked.is_open:
-        raise DomainError("This open link is already closed")
+        raise Conflict("This open link is already closed")
     locked.is_open, locked.closed_at = False, clock.now()
     locked.save(update_fields=["is_open", "closed_at"])
     return locked
@@ -331,7 +325,7 @@ def text_problem(value: str) -> str | None:
 def text_check(value: str, *, label: str) -> None:
     problem = text_problem(value)
     if problem:
-        raise DomainError(f"{label} {problem}")
+        raise Invalid(f"{label} {problem}")
 
 
 def answers_clean(*, version: ToolVersion, raw: dict[str, Any]) -> dict[str, Any]:
@@ -436,7 +430,7 @@ def feedback_response_submit(
     if isinstance(target, FeedbackRequest):
         locked = FeedbackRequest.objects.select_for_update().get(pk=target.pk)
         if locked.used_at is not None or locked.expires_at <= clock.now():
-            raise DomainError("This link has already been used or has expired")
+            raise Conflict("This link has already been used or has expired")
         target = locked
     if anonymity not in Anonymity.values:
         raise SubmissionInvalid({"anonymity": "Choose whether to add your answers to your record"})
@@ -483,7 +477,7 @@ def feedback_response_submit(
 @transaction.atomic
 def feedback_response_enter(
     *,
-    by: Any,
+    by: User,
     audience: str,
     mode: str,
     answers: dict[str, Any],
@@ -494,8 +488,8 @@ def feedback_response_enter(
     submission_key: str,
 ) -> Submitted:
     """A telephone survey or a transcribed paper form, entered by staff on the person's behalf."""
-    if not by.sees_children or by.role in {Role.PARTNER_AUDITOR}:
-        raise PermissionDenied("This account cannot enter feedback.")
+    if not allowed(by, "feedback.enter_feedback"):
+        raise NotAllowed("This account cannot enter feedback.")
     if mode not in {Mode.TELEPHONE, Mode.PAPER}:
         raise SubmissionInvalid({"mode": "Choose how the feedback was given"})
     if audience not in Audience.values:
@@ -505,7 +499,7 @@ def feedback_response_enter(
     if existing is not None:
         return _as_submitted(existing)
     if child is not None and not child_list_visible(user=by).filter(pk=child.pk).exists():
-        raise PermissionDenied("You can only enter feedback for children you can see.")
+        raise NotFound("You can only enter feedback for children you can see.")
     if consent_to_link and child is None:
         raise SubmissionInvalid({"child": "Enter the child's ID to link the answers"})
     version = survey_version_for(audience=audience)
@@ -559,7 +553,7 @@ def _duty_link(alert: SafetyAlert) -> str:
 
 
 def safety_check(
-    *, response: FeedbackResponse, raised_by: Any
+    *, response: FeedbackResponse, raised_by: User | None
 ) -> tuple[SafetyAlert | None, list[str]]:
     """Raise the safety alert for a response, at most once (one alert per response).
 
@@ -588,7 +582,7 @@ def safety_check(
                     ),
                     reference=response,
                 )
-        except (PermissionDenied, DomainError):
+        except (PermissionDenied, DomainError):  # any refusal: the duty inbox takes it instead
             logger.exception("Escalation for %s refused; routed to the duty inbox", response)
             escalation = None
     alert = SafetyAlert.objects.create(
@@ -617,17 +611,17 @@ def safety_check(
 
 
 @transaction.atomic
-def safety_alert_acknowledge(*, alert: SafetyAlert, by: Any, action_taken: str) -> SafetyAlert:
-    if not by.is_qa_unit:
-        raise PermissionDenied("Only the QA unit acknowledges duty alerts.")
+def safety_alert_acknowledge(*, alert: SafetyAlert, by: User, action_taken: str) -> SafetyAlert:
+    if not allowed(by, "feedback.handle_safety_alerts"):
+        raise NotAllowed("Only the QA unit acknowledges duty alerts.")
     locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     if locked.acknowledged_at is not None:
-        raise DomainError("This alert has already been acknowledged")
+        raise Conflict("This alert has already been acknowledged")
     if not action_taken.strip():
-        raise DomainError("Enter what was done about the alert")
+        raise Invalid("Enter what was done about the alert")
     text_check(action_taken, label="What was done")
     if len(action_taken) > MAX_TEXT:
-        raise DomainError(f"What was done must be {MAX_TEXT:,} characters or fewer")
+        raise Invalid(f"What was done must be {MAX_TEXT:,} characters or fewer")
     locked.acknowledged_by, locked.acknowledged_at = by, clock.now()
     locked.action_taken = action_taken
     locked.save(update_fields=["acknowledged_by", "acknowledged_at", "action_taken"])
@@ -645,8 +639,8 @@ def client_key(address: str) -> str:
 
 
 @transaction.atomic
-def open_link_admit(*, link: OpenLink, client: str) -> bool:
-    """Record one submission attempt if the sliding windows allow it; False when refused
+def open_link_admit(*, link: OpenLink, client: str) -> None:
+    """Record one submission attempt if the sliding windows allow it; RateLimited when refused
     (at most CLIENT_LIMIT per client per CLIENT_WINDOW on any open link, and LINK_LIMIT per link
     per LINK_WINDOW). Refused attempts are not recorded, so they do not use up the link's
     allowance for everyone else."""
@@ -657,14 +651,13 @@ def open_link_admit(*, link: OpenLink, client: str) -> bool:
         SubmissionEvent.objects.filter(client_hash=client, at__gt=now - CLIENT_WINDOW).count()
         >= CLIENT_LIMIT
     ):
-        return False
+        raise RateLimited(TOO_MANY)
     if (
         SubmissionEvent.objects.filter(open_link=link, at__gt=now - LINK_WINDOW).count()
         >= LINK_LIMIT
     ):
-        return False
+        raise RateLimited(TOO_MANY)
     SubmissionEvent.objects.create(open_link=link, client_hash=client, at=now)
-    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -707,9 +700,9 @@ def _complaint_check(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def complaint_create(*, by: Any, **values: Any) -> ComplaintEntry:
-    if not by.is_qa_unit:
-        raise PermissionDenied("Only the QA unit keeps the complaints log.")
+def complaint_create(*, by: User, **values: Any) -> ComplaintEntry:
+    if not allowed(by, "feedback.keep_complaints_log"):
+        raise NotAllowed("Only the QA unit keeps the complaints log.")
     _complaint_check(values)
     entry = ComplaintEntry(recorded_by=by, recorded_at=clock.now(), **values)
     if entry.team is not None and entry.service is None:
@@ -721,9 +714,9 @@ def complaint_create(*, by: Any, **values: Any) -> ComplaintEntry:
 
 
 @transaction.atomic
-def complaint_update(*, entry: ComplaintEntry, by: Any, **values: Any) -> ComplaintEntry:
-    if not by.is_qa_unit:
-        raise PermissionDenied("Only the QA unit keeps the complaints log.")
+def complaint_update(*, entry: ComplaintEntry, by: User, **values: Any) -> ComplaintEntry:
+    if not allowed(by, "feedback.keep_complaints_log"):
+        raise NotAllowed("Only the QA unit keeps the complaints log.")
     merged = {"received_on": entry.received_on, "summary": entry.summary, **values}
     _complaint_check(merged)
     locked = ComplaintEntry.objects.select_for_update().get(pk=entry.pk)

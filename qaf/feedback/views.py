@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import csv
 import urllib.parse
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qaf.accounts.models import Role
 from qaf.cases.selectors import child_list_visible
 from qaf.common import clock
-from qaf.common.errors import DomainError
+from qaf.common.errors import Conflict, NotAllowed, NotFound, RateLimited
 from qaf.common.exports import spreadsheet_safe_row
+from qaf.common.forms import service_errors
+from qaf.common.permissions import gate, public
 from qaf.organisation.models import Service
 from qaf.organisation.selectors import team_list_visible
 from qaf.tools.forms import display_answer
@@ -38,44 +35,21 @@ from .forms import (
     SurveyForm,
     new_submission_key,
 )
+from .http import SignedInRequest
 from .models import CHILD_AUDIENCES, CHILD_LINKED_AUDIENCES, Audience, FeedbackRequest, OpenLink
 from .qr import qr_svg
 
-# --------------------------------------------------------------------------------------------
-# Access
-# --------------------------------------------------------------------------------------------
 
+class submission_errors(service_errors):
+    """service_errors that puts each message of a SubmissionInvalid on its own field."""
 
-def _sees_feedback(user: Any) -> bool:
-    return bool(user.sees_children)
-
-
-def _makes_requests(user: Any) -> bool:
-    return user.role in {Role.PRACTITIONER, Role.QA_OFFICER}
-
-
-def _publishes_links(user: Any) -> bool:
-    return user.role in {Role.QA_OFFICER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER}
-
-
-def _qa_unit(user: Any) -> bool:
-    return bool(user.is_qa_unit)
-
-
-def allowed(test: Callable[[Any], bool]) -> Callable[..., Any]:
-    """Signed in, and the role passes `test`; otherwise 404 (the page is not theirs)."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not test(request.user):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> bool:
+        if isinstance(error, services.SubmissionInvalid):
+            self.ok = False
+            for key, message in error.errors.items():
+                self.form.add_error(key if key in self.form.fields else None, message)
+            return True
+        return super().__exit__(kind, error, tb)
 
 
 def _when(value: Any) -> str:
@@ -95,9 +69,9 @@ def _child_by_id(user: Any, council_child_id: str) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@allowed(_sees_feedback)
+@gate("feedback.view_feedback")
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     now = clock.now()
     requests = selectors.request_list_visible(user=request.user)[:50]
     rows = [
@@ -116,21 +90,16 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "head": ["Request", "Survey for", "About", "Created", "Status"],
-            "makes_requests": _makes_requests(request.user),
-            "publishes_links": _publishes_links(request.user),
-            "qa_unit": _qa_unit(request.user),
-            "open_alerts": selectors.safety_alert_list()
+            "open_alerts": selectors.safety_alert_list_visible(user=request.user)
             .filter(acknowledged_at__isnull=True)
-            .count()
-            if _qa_unit(request.user)
-            else 0,
+            .count(),
         },
     )
 
 
-@allowed(_makes_requests)
+@gate("feedback.request_feedback")
 @require_http_methods(["GET", "POST"])
-def request_new(request: HttpRequest) -> HttpResponse:
+def request_new(request: SignedInRequest) -> HttpResponse:
     teams = team_list_visible(user=request.user)
     form = RequestForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -143,41 +112,39 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 child = _child_by_id(request.user, data["child_id"])
                 if child is None:
                     form.add_error("child_id", "No child in your caseload has that ID")
+        made = None
         if not form.errors:
             try:
-                made = services.feedback_request_create(
-                    by=request.user,
-                    audience=data["audience"],
-                    child=child,
-                    team=data["team"],
-                    recipient=data["recipient"],
-                    email=data["email"],
-                )
-            except PermissionDenied as e:
-                form.add_error("audience", str(e))
-            except DomainError as e:
-                form.add_error("child_id" if child is not None else "audience", str(e))
-            else:
-                # The token exists only now: show the link and QR code once, ready to print.
-                return render(
-                    request,
-                    "feedback/request_made.html",
-                    {
-                        "feedback_request": made.request,
-                        "url": request.build_absolute_uri(made.url),
-                        "qr": qr_svg(request.build_absolute_uri(made.url)),
-                        "emailed": bool(data["email"]),
-                    },
-                )
+                with service_errors(form, "child_id" if child is not None else "audience"):
+                    made = services.feedback_request_create(
+                        by=request.user,
+                        audience=data["audience"],
+                        child=child,
+                        team=data["team"],
+                        recipient=data["recipient"],
+                        email=data["email"],
+                    )
+            except NotAllowed as refusal:  # the form offers the staff survey to everyone
+                form.add_error("audience", str(refusal))
+        if made is not None:
+            # The token exists only now: show the link and QR code once, ready to print.
+            return render(
+                request,
+                "feedback/request_made.html",
+                {
+                    "feedback_request": made.request,
+                    "url": request.build_absolute_uri(made.url),
+                    "qr": qr_svg(request.build_absolute_uri(made.url)),
+                    "emailed": bool(data["email"]),
+                },
+            )
     return render(request, "feedback/request_new.html", {"form": form})
 
 
-@allowed(_sees_feedback)
+@gate("feedback.view_feedback")
 @require_GET
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     r = selectors.request_get_visible(user=request.user, pk=pk)
-    if r is None:
-        raise Http404
     rows = [
         ("Survey", r.tool_version.tool.title),
         ("For", r.get_audience_display()),
@@ -202,9 +169,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-@allowed(_publishes_links)
+@gate("feedback.publish_open_links")
 @require_GET
-def open_link_list(request: HttpRequest) -> HttpResponse:
+def open_link_list(request: SignedInRequest) -> HttpResponse:
     rows = [
         [
             {"text": link.title, "href": reverse("feedback:open_link_detail", args=[link.pk])},
@@ -222,36 +189,27 @@ def open_link_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed(_publishes_links)
+@gate("feedback.publish_open_links")
 @require_http_methods(["GET", "POST"])
-def open_link_new(request: HttpRequest) -> HttpResponse:
+def open_link_new(request: SignedInRequest) -> HttpResponse:
     form = OpenLinkForm(request.POST or None, teams=team_list_visible(user=request.user))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form, "title") as outcome:
             made = services.open_link_create(
                 by=request.user,
                 title=form.cleaned_data["title"],
                 audience=form.cleaned_data["audience"],
                 team=form.cleaned_data["team"],
             )
-        except DomainError as e:
-            form.add_error("title", str(e))
-        else:
+        if outcome.ok:
             return redirect("feedback:open_link_detail", pk=made.link.pk)
     return render(request, "feedback/open_link_new.html", {"form": form})
 
 
-def _link_or_404(request: HttpRequest, pk: int) -> OpenLink:
-    link = selectors.open_link_get_visible(user=request.user, pk=pk)
-    if link is None:
-        raise Http404
-    return link
-
-
-@allowed(_publishes_links)
+@gate("feedback.publish_open_links")
 @require_GET
-def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    link = _link_or_404(request, pk)
+def open_link_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    link = selectors.open_link_get_visible(user=request.user, pk=pk)
     url = request.build_absolute_uri(services.public_url(link.token))
     rows = [
         ("Published at", link.title),
@@ -267,12 +225,12 @@ def open_link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@allowed(_publishes_links)
+@gate("feedback.publish_open_links")
 @require_GET
-def open_link_print(request: HttpRequest, pk: int) -> HttpResponse:
-    link = _link_or_404(request, pk)
-    if not link.is_open:
-        raise Http404
+def open_link_print(request: SignedInRequest, pk: int) -> HttpResponse:
+    link = selectors.open_link_get_visible(user=request.user, pk=pk)
+    if not link.is_open:  # a closed link has no card to print
+        raise NotFound()
     url = request.build_absolute_uri(services.public_url(link.token))
     return render(
         request,
@@ -281,14 +239,11 @@ def open_link_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@allowed(_publishes_links)
+@gate("feedback.publish_open_links")
 @require_POST
-def open_link_close(request: HttpRequest, pk: int) -> HttpResponse:
-    link = _link_or_404(request, pk)
-    try:
-        services.open_link_close(link=link, by=request.user)
-    except DomainError as e:
-        return render(request, "feedback/problem.html", {"message": str(e)}, status=400)
+def open_link_close(request: SignedInRequest, pk: int) -> HttpResponse:
+    link = selectors.open_link_get_visible(user=request.user, pk=pk)
+    services.open_link_close(link=link, by=request.user)  # closed already: the 409 page
     return redirect("feedback:open_link_detail", pk=link.pk)
 
 
@@ -315,9 +270,9 @@ def _answer_rows(response: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@allowed(_sees_feedback)
+@gate("feedback.view_feedback")
 @require_GET
-def response_list(request: HttpRequest) -> HttpResponse:
+def response_list(request: SignedInRequest) -> HttpResponse:
     responses = selectors.response_list_visible(user=request.user)[:200]
     rows = [
         [
@@ -337,12 +292,10 @@ def response_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed(_sees_feedback)
+@gate("feedback.view_feedback")
 @require_GET
-def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def response_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     r = selectors.response_get_visible(user=request.user, pk=pk)
-    if r is None:
-        raise Http404
     source = (
         f"Open link: {r.open_link.title}"
         if r.open_link
@@ -371,9 +324,9 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@allowed(_sees_feedback)
+@gate("feedback.enter_feedback")
 @require_http_methods(["GET", "POST"])
-def entry(request: HttpRequest) -> HttpResponse:
+def entry(request: SignedInRequest) -> HttpResponse:
     """Staff enter a telephone survey or transcribe a paper form. Step 1 (GET without audience)
     chooses who and how; step 2 shows the survey with the details."""
     start = EntryStartForm(request.GET if "audience" in request.GET else None)
@@ -406,7 +359,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         ):
             details.add_error("child_id", "Enter the council child ID to link the answers")
         if details_ok and survey_ok and not details.errors:
-            try:
+            with submission_errors(survey) as outcome:
                 done = services.feedback_response_enter(
                     by=request.user,
                     audience=audience,
@@ -418,12 +371,7 @@ def entry(request: HttpRequest) -> HttpResponse:
                     team=details.cleaned_data["team"],
                     submission_key=survey.cleaned_data["submission_key"],
                 )
-            except services.SubmissionInvalid as e:
-                for key, message in e.errors.items():
-                    survey.add_error(key if key in survey.fields else None, message)
-            except PermissionDenied as e:
-                details.add_error("child_id", str(e))
-            else:
+            if outcome.ok:
                 return redirect("feedback:response_detail", pk=done.response.pk)
     return render(
         request,
@@ -463,9 +411,9 @@ def _analysis_filter(request: HttpRequest) -> tuple[AnalysisFilterForm, selector
     return form, selectors.AnalysisFilter()
 
 
-@allowed(_qa_unit)
+@gate("feedback.analyse_feedback")
 @require_GET
-def analysis(request: HttpRequest) -> HttpResponse:
+def analysis(request: SignedInRequest) -> HttpResponse:
     form, f = _analysis_filter(request)
     result = selectors.feedback_analysis(f=f)
     return render(
@@ -504,9 +452,9 @@ EXPORT_HEAD = [
 ]
 
 
-@allowed(_qa_unit)
+@gate("feedback.analyse_feedback")
 @require_GET
-def analysis_export(request: HttpRequest) -> HttpResponse:
+def analysis_export(request: SignedInRequest) -> HttpResponse:
     form, f = _analysis_filter(request)
     if form.is_bound and not form.is_valid():
         return render(
@@ -545,9 +493,9 @@ def analysis_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@allowed(_qa_unit)
+@gate("feedback.handle_safety_alerts")
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: SignedInRequest) -> HttpResponse:
     rows = [
         [
             {"text": a.reference_code, "href": reverse("feedback:alert_detail", args=[a.pk])},
@@ -556,7 +504,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             a.get_route_display(),
             "Acknowledged" if a.acknowledged_at else "Needs action now",
         ]
-        for a in selectors.safety_alert_list()
+        for a in selectors.safety_alert_list_visible(user=request.user)
     ]
     return render(
         request,
@@ -565,21 +513,17 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed(_qa_unit)
+@gate("feedback.handle_safety_alerts")
 @require_http_methods(["GET", "POST"])
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = selectors.safety_alert_get(pk=pk)
-    if alert is None:
-        raise Http404
+def alert_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    alert = selectors.safety_alert_get_visible(user=request.user, pk=pk)
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form, "action_taken") as outcome:
             services.safety_alert_acknowledge(
                 alert=alert, by=request.user, action_taken=form.cleaned_data["action_taken"]
             )
-        except DomainError as e:
-            form.add_error("action_taken", str(e))
-        else:
+        if outcome.ok:
             return redirect("feedback:alert_detail", pk=alert.pk)
     r = alert.response
     rows = [
@@ -609,9 +553,9 @@ def _timescale(entry: Any) -> str:
     return "Yes" if within else "No"
 
 
-@allowed(_qa_unit)
+@gate("feedback.keep_complaints_log")
 @require_GET
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: SignedInRequest) -> HttpResponse:
     rows = [
         [
             {"text": c.reference_code, "href": reverse("feedback:complaint_detail", args=[c.pk])},
@@ -622,7 +566,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             c.get_outcome_display() if c.outcome else "Not decided yet",
             _timescale(c),
         ]
-        for c in selectors.complaint_list()[:500]
+        for c in selectors.complaint_list_visible(user=request.user)[:500]
     ]
     head = ["Reference", "Kind", "Received", "Team or service", "Category", "Outcome"]
     return render(
@@ -641,21 +585,14 @@ def _complaint_form(request: HttpRequest, **kwargs: Any) -> ComplaintForm:
     )
 
 
-def _apply_errors(form: ComplaintForm, e: services.SubmissionInvalid) -> None:
-    for key, message in e.errors.items():
-        form.add_error(key if key in form.fields else None, message)
-
-
-@allowed(_qa_unit)
+@gate("feedback.keep_complaints_log")
 @require_http_methods(["GET", "POST"])
-def complaint_new(request: HttpRequest) -> HttpResponse:
+def complaint_new(request: SignedInRequest) -> HttpResponse:
     form = _complaint_form(request)
     if request.method == "POST" and form.is_valid():
-        try:
+        with submission_errors(form) as outcome:
             entry_ = services.complaint_create(by=request.user, **form.cleaned_data)
-        except services.SubmissionInvalid as e:
-            _apply_errors(form, e)
-        else:
+        if outcome.ok:
             return redirect("feedback:complaint_detail", pk=entry_.pk)
     return render(
         request,
@@ -664,12 +601,10 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed(_qa_unit)
+@gate("feedback.keep_complaints_log")
 @require_http_methods(["GET", "POST"])
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    c = selectors.complaint_get(pk=pk)
-    if c is None:
-        raise Http404
+def complaint_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    c = selectors.complaint_get_visible(user=request.user, pk=pk)
     initial = {
         "kind": c.kind,
         "received_on": c.received_on,
@@ -683,11 +618,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = _complaint_form(request, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with submission_errors(form) as outcome:
             services.complaint_update(entry=c, by=request.user, **form.cleaned_data)
-        except services.SubmissionInvalid as e:
-            _apply_errors(form, e)
-        else:
+        if outcome.ok:
             return redirect("feedback:complaint_detail", pk=c.pk)
     rows = [
         ("Kind", c.get_kind_display()),
@@ -703,9 +636,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "feedback/complaint_form.html", {"form": form, "entry": c, "rows": rows})
 
 
-@allowed(_qa_unit)
+@gate("feedback.keep_complaints_log")
 @require_GET
-def complaint_export(request: HttpRequest) -> HttpResponse:
+def complaint_export(request: SignedInRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints-and-compliments.csv"'
     writer = csv.writer(response)
@@ -725,7 +658,7 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
             "Within timescale",
         ]
     )
-    for c in selectors.complaint_list():
+    for c in selectors.complaint_list_visible(user=request.user):
         writer.writerow(
             spreadsheet_safe_row(
                 [
@@ -793,6 +726,7 @@ def _confirmation(
     )
 
 
+@public  # the person answering has no account: the token is the key
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     target = services.link_find(token=token)
@@ -833,10 +767,11 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "feedback/public/survey.html", context, status=400)
         if is_open_link:
             assert isinstance(target, OpenLink)
-            admitted = services.open_link_admit(
-                link=target, client=services.client_key(_client_address(request))
-            )
-            if not admitted:
+            try:
+                services.open_link_admit(
+                    link=target, client=services.client_key(_client_address(request))
+                )
+            except RateLimited:
                 return render(request, "feedback/public/too_many.html", status=429)
             if request.POST.get("website"):
                 # The honeypot: people never see it, so whatever filled it is discarded.
@@ -849,19 +784,17 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                done = services.feedback_response_submit(
-                    target=target,
-                    answers=form.answers(),
-                    anonymity=form.cleaned_data.get("anonymity") or "anonymous",
-                    consent_to_quote=form.cleaned_data["consent_to_quote"] == "yes",
-                    submission_key=form.cleaned_data["submission_key"],
-                )
-            except services.SubmissionInvalid as e:
-                for key, message in e.errors.items():
-                    form.add_error(key if key in form.fields else None, message)
-            except DomainError:
+                with submission_errors(form) as outcome:
+                    done = services.feedback_response_submit(
+                        target=target,
+                        answers=form.answers(),
+                        anonymity=form.cleaned_data.get("anonymity") or "anonymous",
+                        consent_to_quote=form.cleaned_data["consent_to_quote"] == "yes",
+                        submission_key=form.cleaned_data["submission_key"],
+                    )
+            except Conflict:  # used or expired since the page opened
                 return _link_not_valid(request)
-            else:
+            if outcome.ok:
                 return _confirmation(
                     request,
                     audience=target.audience,
