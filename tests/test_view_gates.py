@@ -126,7 +126,6 @@ NOT_YET_GATED: set[str] = {
     "forms:check",
     "forms:section",
     "forms:task_list",
-    "home",
     "tools:compare",
     "tools:export",
     "tools:list",

@@ -1,12 +1,12 @@
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from qaf.accounts.models import Role
 from qaf.cases.selectors import case_register_counts, child_list_visible
+from qaf.common.permissions import allowed, gate
 from qaf.organisation.selectors import organisation_counts, team_list_visible
 
 HOME_HEADINGS = {
@@ -23,12 +23,17 @@ HOME_HEADINGS = {
 }
 
 
-@login_required
+@gate("accounts.signed_in")
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    context: dict[str, Any] = {"heading": HOME_HEADINGS.get(user.role, "Home")}
-    if user.sees_children:
+    # The heading is a label per role; what the page shows is decided by permissions.
+    shows_children = allowed(user, "cases.view_children")
+    context: dict[str, Any] = {
+        "heading": HOME_HEADINGS.get(user.role, "Home"),
+        "shows_children": shows_children,
+    }
+    if shows_children:
         children = child_list_visible(user=user)
         context["child_count"] = children.count()
         context["children"] = children.order_by("council_child_id")[:20]
