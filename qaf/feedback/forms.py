@@ -12,6 +12,7 @@ from qaf.tools.definition import Question, ToolDefinition
 
 from .models import (
     CHILD_AUDIENCES,
+    MAX_TEXT,
     Anonymity,
     Audience,
     ComplaintCategory,
@@ -19,7 +20,7 @@ from .models import (
     FeedbackKind,
     Mode,
 )
-from .services import MAX_TEXT, text_problem
+from .services import text_problem
 
 TEXT_TYPES = ("own_words", "long_text", "short_text")
 FACE_NAMES = ("very-sad", "sad", "neutral", "happy", "very-happy")

@@ -7,8 +7,12 @@ version (qaf.tools). A response is linked to a child only when the person agreed
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+
+from qaf.common import clock
 
 
 class Audience(models.TextChoices):
@@ -27,6 +31,9 @@ CHILD_AUDIENCES = frozenset(
 SAFETY_CHECKED_AUDIENCES = CHILD_AUDIENCES | {Audience.PARENT_CARER}
 # Audiences about one child: the request names the child (a parent answers about their family).
 CHILD_LINKED_AUDIENCES = CHILD_AUDIENCES | {Audience.PARENT_CARER}
+
+# The longest free text kept: an answer, a complaint's summary, what was done about an alert.
+MAX_TEXT = 5000
 
 SURVEY_TOOLS: dict[str, str] = {
     Audience.CHILD_7_11: "children-7-11-survey",
@@ -47,6 +54,15 @@ class Mode(models.TextChoices):
 class Delivery(models.TextChoices):
     LINK = "link", "Link and QR code to give or print"
     EMAIL = "email", "Email"
+
+
+class RequestStatus(models.TextChoices):
+    """Where a single-use link is (feedback.workflows): worked out from when it was used and when
+    it expires, not stored."""
+
+    WAITING = "waiting", "Waiting for an answer"
+    ANSWERED = "answered", "Answered"
+    EXPIRED = "expired", "Expired"
 
 
 class FeedbackRequest(models.Model):
@@ -85,6 +101,22 @@ class FeedbackRequest(models.Model):
     def reference_code(self) -> str:
         return f"F{self.pk}"
 
+    def status_at(self, now: dt.datetime) -> str:
+        if self.used_at is not None:
+            return RequestStatus.ANSWERED
+        if self.expires_at <= now:
+            return RequestStatus.EXPIRED
+        return RequestStatus.WAITING
+
+    @property
+    def status(self) -> str:
+        return self.status_at(clock.now())
+
+
+class OpenLinkStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
 
 class OpenLink(models.Model):
     """A published, reusable link (poster, leaflet QR code) answered anonymously by anyone.
@@ -117,6 +149,10 @@ class OpenLink(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status(self) -> str:
+        return OpenLinkStatus.OPEN if self.is_open else OpenLinkStatus.CLOSED
 
 
 class Anonymity(models.TextChoices):
@@ -174,6 +210,11 @@ class AlertRoute(models.TextChoices):
     DUTY_INBOX = "duty_inbox", "QA unit duty inbox"
 
 
+class AlertStatus(models.TextChoices):
+    NEEDS_ACTION = "needs_action", "Needs action now"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
 class SafetyAlert(models.Model):
     """A safeguarding concern a response raised: exactly one per response."""
 
@@ -201,6 +242,10 @@ class SafetyAlert(models.Model):
     @property
     def reference_code(self) -> str:
         return f"S{self.pk}"
+
+    @property
+    def status(self) -> str:
+        return AlertStatus.ACKNOWLEDGED if self.acknowledged_at else AlertStatus.NEEDS_ACTION
 
 
 class SubmissionEvent(models.Model):

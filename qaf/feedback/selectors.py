@@ -29,6 +29,7 @@ from .models import (
     FeedbackRequest,
     FeedbackResponse,
     OpenLink,
+    RequestStatus,
     SafetyAlert,
 )
 
@@ -77,11 +78,8 @@ def request_get_visible(*, user: Any, pk: int, via: str = "page") -> FeedbackReq
 
 
 def request_status(request: FeedbackRequest, now: dt.datetime | None = None) -> str:
-    if request.used_at is not None:
-        return "Answered"
-    if request.expires_at <= (now or clock.now()):
-        return "Expired"
-    return "Waiting for an answer"
+    """Where the link is, in words (feedback.workflows)."""
+    return RequestStatus(request.status_at(now or clock.now())).label
 
 
 def open_link_list_visible(*, user: Any) -> QuerySet[OpenLink]:

@@ -41,6 +41,7 @@ from qaf.tools.services import tool_library_load
 from .models import (
     CHILD_AUDIENCES,
     CHILD_LINKED_AUDIENCES,
+    MAX_TEXT,
     SAFETY_CHECKED_AUDIENCES,
     SURVEY_TOOLS,
     AlertRoute,
@@ -57,13 +58,13 @@ from .models import (
     SubmissionEvent,
 )
 from .safety import NOT_SAFE_ANSWERS, SAFETY_QUESTION, trigger_words_found
+from .workflows import ALERT_WORKFLOW, OPEN_LINK_WORKFLOW, REQUEST_WORKFLOW
 
 logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 DEFAULT_DAYS_VALID = 28
 MAX_DAYS_VALID = 90
-MAX_TEXT = 5000
 # Open-link rate limits (sliding windows over accepted-looking submissions).
 CLIENT_LIMIT, CLIENT_WINDOW = 10, dt.timedelta(minutes=10)
 LINK_LIMIT, LINK_WINDOW = 200, dt.timedelta(hours=1)
@@ -105,7 +106,7 @@ def link_find(*, token: str) -> FeedbackRequest | OpenLink | None:
     matches = hmac.compare_digest(stored, wanted)
     usable = False
     if isinstance(found, FeedbackRequest):
-        usable = found.used_at is None and found.expires_at > clock.now()
+        usable = REQUEST_WORKFLOW.can(found, "answer", by=None)
     elif isinstance(found, OpenLink):
         usable = found.is_open
     return found if (matches and usable) else None
@@ -300,8 +301,7 @@ def open_link_create(
 @transaction.atomic
 def open_link_close(*, link: OpenLink, by: User) -> OpenLink:
     locked = OpenLink.objects.select_for_update().get(pk=link.pk)
-    if not locked.is_open:
-        raise Conflict("This open link is already closed")
+    OPEN_LINK_WORKFLOW.check(locked, "close", by=by)
     locked.is_open, locked.closed_at = False, clock.now()
     locked.save(update_fields=["is_open", "closed_at"])
     return locked
@@ -429,8 +429,7 @@ def feedback_response_submit(
         return _as_submitted(existing)
     if isinstance(target, FeedbackRequest):
         locked = FeedbackRequest.objects.select_for_update().get(pk=target.pk)
-        if locked.used_at is not None or locked.expires_at <= clock.now():
-            raise Conflict("This link has already been used or has expired")
+        REQUEST_WORKFLOW.check(locked, "answer", by=None)  # used or expired: IllegalTransition
         target = locked
     if anonymity not in Anonymity.values:
         raise SubmissionInvalid({"anonymity": "Choose whether to add your answers to your record"})
@@ -612,16 +611,9 @@ def safety_check(
 
 @transaction.atomic
 def safety_alert_acknowledge(*, alert: SafetyAlert, by: User, action_taken: str) -> SafetyAlert:
-    if not allowed(by, "feedback.handle_safety_alerts"):
-        raise NotAllowed("Only the QA unit acknowledges duty alerts.")
     locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
-    if locked.acknowledged_at is not None:
-        raise Conflict("This alert has already been acknowledged")
-    if not action_taken.strip():
-        raise Invalid("Enter what was done about the alert")
-    text_check(action_taken, label="What was done")
-    if len(action_taken) > MAX_TEXT:
-        raise Invalid(f"What was done must be {MAX_TEXT:,} characters or fewer")
+    ALERT_WORKFLOW.check(locked, "acknowledge", by=by, reason=action_taken)
+    text_check(action_taken, label="Action taken")
     locked.acknowledged_by, locked.acknowledged_at = by, clock.now()
     locked.action_taken = action_taken
     locked.save(update_fields=["acknowledged_by", "acknowledged_at", "action_taken"])

@@ -36,8 +36,17 @@ from .forms import (
     new_submission_key,
 )
 from .http import SignedInRequest
-from .models import CHILD_AUDIENCES, CHILD_LINKED_AUDIENCES, Audience, FeedbackRequest, OpenLink
+from .models import (
+    CHILD_AUDIENCES,
+    CHILD_LINKED_AUDIENCES,
+    AlertStatus,
+    Audience,
+    FeedbackRequest,
+    OpenLink,
+    OpenLinkStatus,
+)
 from .qr import qr_svg
+from .workflows import ALERT_WORKFLOW, OPEN_LINK_WORKFLOW
 
 
 class submission_errors(service_errors):
@@ -177,7 +186,7 @@ def open_link_list(request: SignedInRequest) -> HttpResponse:
             {"text": link.title, "href": reverse("feedback:open_link_detail", args=[link.pk])},
             link.get_audience_display(),
             str(link.team) if link.team else "",
-            "Open" if link.is_open else "Closed",
+            OpenLinkStatus(link.status).label,
             str(link.response_count),  # type: ignore[attr-defined]  # annotated by the selector
         ]
         for link in selectors.open_link_list_visible(user=request.user)
@@ -221,7 +230,13 @@ def open_link_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "feedback/open_link_detail.html",
-        {"link": link, "rows": rows, "url": url, "qr": qr_svg(url) if link.is_open else ""},
+        {
+            "link": link,
+            "rows": rows,
+            "url": url,
+            "qr": qr_svg(url) if link.is_open else "",
+            "steps": {s.name: s for s in OPEN_LINK_WORKFLOW.available(link, by=request.user)},
+        },
     )
 
 
@@ -502,7 +517,7 @@ def alert_list(request: SignedInRequest) -> HttpResponse:
             _when(a.raised_at),
             a.response.get_audience_display(),
             a.get_route_display(),
-            "Acknowledged" if a.acknowledged_at else "Needs action now",
+            AlertStatus(a.status).label,
         ]
         for a in selectors.safety_alert_list_visible(user=request.user)
     ]
@@ -537,7 +552,14 @@ def alert_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "feedback/alert_detail.html",
-        {"alert": alert, "rows": rows, "answers": _answer_rows(r), "form": form, "response": r},
+        {
+            "alert": alert,
+            "rows": rows,
+            "answers": _answer_rows(r),
+            "form": form,
+            "response": r,
+            "steps": {s.name: s for s in ALERT_WORKFLOW.available(alert, by=request.user)},
+        },
     )
 
 

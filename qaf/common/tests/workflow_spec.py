@@ -23,5 +23,5 @@ def every_case(
     """Every (state, step) pair with the target the specification expects, or None where the
     step must be refused: the cases a service-level test drives through the real services."""
     spec = {(s, step): target for s, step, target in legal}
-    steps = sorted({step for _, step, _ in spec} | set(workflow.steps))
+    steps = sorted({step for _, step in spec} | set(workflow.steps))
     return [(s, step, spec.get((s, step))) for s in workflow.states.values for step in steps]
