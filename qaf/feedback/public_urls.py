@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import public
 
 app_name = "feedback_public"
 urlpatterns = [
-    path("<str:token>/", views.survey, name="survey"),
+    path("<str:token>/", public.survey, name="survey"),
 ]
