@@ -8,7 +8,12 @@ from qaf.access_log.services import get_visible
 from qaf.common import clock
 from qaf.organisation.selectors import ScopeKind, scope_for
 
-from .models import CaseImport, Child, Involvement, InvolvementKind
+from .models import CaseEvent, CaseImport, Child, Involvement, InvolvementKind
+from .models import EventKind as EventKind  # the register's vocabulary, for reporting code
+
+# The register as reporting code reads it (performance): querysets of events and involvements.
+CaseEvents = QuerySet[CaseEvent]
+Involvements = QuerySet[Involvement]
 
 
 def _open_involvements() -> QuerySet[Involvement]:
@@ -58,6 +63,17 @@ def involvement_list_visible(*, user: Any) -> QuerySet[Involvement]:
     return Involvement.objects.filter(child__in=child_list_visible(user=user)).select_related(
         "child", "team", "allocated_worker"
     )
+
+
+def case_event_list_for_figures() -> CaseEvents:
+    """Every case event, unscoped, for aggregate figures only (the KPIs): the caller narrows it
+    to the viewer's scope and never shows a record from it."""
+    return CaseEvent.objects.all()
+
+
+def involvement_list_for_figures() -> Involvements:
+    """Every involvement, unscoped, for aggregate figures only (as case_event_list_for_figures)."""
+    return Involvement.objects.all()
 
 
 def case_register_counts() -> dict[str, Any]:

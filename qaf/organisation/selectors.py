@@ -106,6 +106,53 @@ def staff_current_members(*, team: Team) -> QuerySet[Staff]:
     )
 
 
+def staff_current_in_teams(*, team_ids: frozenset[int] | set[int]) -> QuerySet[Staff]:
+    """Everyone in any of these teams today, by name."""
+    today = clock.today()
+    return Staff.objects.filter(
+        pk__in=TeamMembership.objects.filter(team_id__in=team_ids, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("staff")
+    ).order_by("family_name", "given_name")
+
+
+def team_list_by_name(*, ids: frozenset[int] | None = None) -> QuerySet[Team]:
+    """Teams (these, or every one when `ids` is None) with their district and area, by name."""
+    teams = Team.objects.select_related("district__area").order_by("name")
+    return teams if ids is None else teams.filter(pk__in=ids)
+
+
+def team_ids_by_district() -> dict[int, set[int]]:
+    """Each district's teams (districts without teams are left out)."""
+    found: dict[int, set[int]] = {}
+    for pk, district_id in Team.objects.values_list("pk", "district_id"):
+        found.setdefault(district_id, set()).add(pk)
+    return found
+
+
+def team_ids_within(
+    *, area_id: int | None = None, district_id: int | None = None, team_id: int | None = None
+) -> frozenset[int]:
+    """The teams in an area, in a district, or the one team."""
+    teams = Team.objects.all()
+    if area_id is not None:
+        teams = teams.filter(district__area_id=area_id)
+    if district_id is not None:
+        teams = teams.filter(district_id=district_id)
+    if team_id is not None:
+        teams = teams.filter(pk=team_id)
+    return frozenset(teams.values_list("pk", flat=True))
+
+
+def district_list_by_name() -> QuerySet[District]:
+    return District.objects.select_related("area").order_by("name")
+
+
+def area_list_by_name() -> QuerySet[Area]:
+    """Areas with their districts, by name."""
+    return Area.objects.order_by("name").prefetch_related("districts")
+
+
 def organisation_counts() -> dict[str, int]:
     """Aggregate counts only: safe for every role, including elected members."""
     return {

@@ -26,7 +26,7 @@ from django.db import connection, connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from qaf.calendar import working_days_between
-from qaf.cases.models import CaseEvent, EventKind, Involvement
+from qaf.cases.selectors import CaseEvents, EventKind, Involvements, case_event_list_for_figures
 
 Window = tuple[dt.date, dt.date]
 T = TypeVar("T")
@@ -64,8 +64,8 @@ class KpiInput:
     (the allocated worker of events and involvements); reviewer_id to a CP chair's or IRO's
     reviewed children. A KPI from another app applies the same narrowing to its own data."""
 
-    events: QuerySet[CaseEvent]
-    involvements: QuerySet[Involvement]
+    events: CaseEvents
+    involvements: Involvements
     windows: tuple[Window, ...]
     team_ids: frozenset[int] | None = None
     staff_id: int | None = None
@@ -277,7 +277,7 @@ def _count_plans(inp: KpiInput, plan_kind: str) -> list[tuple[int, int]]:
     aggregates = {}
     for i, day in enumerate(ends):
         visited = Exists(
-            CaseEvent.objects.filter(
+            case_event_list_for_figures().filter(
                 child=OuterRef("child"),
                 kind=visit_kind,
                 start_date__gte=_earliest_in_time(day, limit()),
@@ -324,7 +324,8 @@ def _count_care(inp: KpiInput) -> list[tuple[int, int, int, int]]:
         in_care.values_list("child_id", "start_date", "end_date", "child__date_of_birth")
     )
     placements = list(
-        CaseEvent.objects.filter(
+        case_event_list_for_figures()
+        .filter(
             child__in=in_care.values("child"),
             kind=EventKind.PLACEMENT,
             start_date__gt=min(ends) - dt.timedelta(days=366 * 11),

@@ -6,12 +6,24 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from qaf.cases.models import CaseEvent, Involvement
-from qaf.common import clock
+from qaf.cases.selectors import (
+    CaseEvents,
+    Involvements,
+    case_event_list_for_figures,
+    involvement_list_for_figures,
+)
 from qaf.common.errors import NotFound
 from qaf.common.permissions import allowed
-from qaf.organisation.models import Area, District, Staff, Team, TeamMembership
-from qaf.organisation.selectors import ScopeKind, scope_for
+from qaf.organisation.selectors import (
+    ScopeKind,
+    area_list_by_name,
+    district_list_by_name,
+    scope_for,
+    staff_current_in_teams,
+    team_ids_by_district,
+    team_ids_within,
+    team_list_by_name,
+)
 
 from .kpis import Kpi, KpiInput, Result, kpi_compute_all, kpi_list, rag
 from .models import Benchmark, Comparator
@@ -39,13 +51,13 @@ class ScopeChoice:
     level: str  # county, area, district, team, worker
 
 
-def _base(user: Any) -> tuple[QuerySet[CaseEvent], QuerySet[Involvement], dict[str, Any]] | None:
+def _base(user: Any) -> tuple[CaseEvents, Involvements, dict[str, Any]] | None:
     """Events and involvements the viewer's scorecard covers; None means no scorecard (404).
 
     Elected members see county-level aggregates only."""
     if not allowed(user, "performance.view_scorecard"):
         return None
-    events, involvements = CaseEvent.objects.all(), Involvement.objects.all()
+    events, involvements = case_event_list_for_figures(), involvement_list_for_figures()
     if allowed(user, "performance.view_county_totals_only"):
         return events, involvements, {}
     scope = scope_for(user=user)
@@ -92,36 +104,22 @@ def scorecard_scope_choices(*, user: Any) -> list[ScopeChoice]:
     visible = _visible_team_ids(user)
     if visible is not None and not visible:
         return []
-    teams = Team.objects.select_related("district__area").order_by("name")
-    if visible is not None:
-        teams = teams.filter(pk__in=visible)
-    team_list = list(teams)
+    team_list = list(team_list_by_name(ids=visible))
     team_ids = {t.pk for t in team_list}
-    all_by_district: dict[int, set[int]] = {}
-    for pk, district_id in Team.objects.values_list("pk", "district_id"):
-        all_by_district.setdefault(district_id, set()).add(pk)
+    all_by_district = team_ids_by_district()
     districts = [
         d
-        for d in District.objects.select_related("area").order_by("name")
+        for d in district_list_by_name()
         if all_by_district.get(d.pk) and all_by_district[d.pk] <= team_ids
     ]
     district_ids = {d.pk for d in districts}
     areas = [
         a
-        for a in Area.objects.order_by("name").prefetch_related("districts")
+        for a in area_list_by_name()
         if (ids := {d.pk for d in a.districts.all() if all_by_district.get(d.pk)})
         and ids <= district_ids
     ]
-    today = clock.today()
-    workers = (
-        Staff.objects.filter(
-            pk__in=TeamMembership.objects.filter(team_id__in=team_ids, start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-            .values("staff")
-        )
-        .order_by("family_name", "given_name")
-        .only("pk", "given_name", "family_name")
-    )
+    workers = staff_current_in_teams(team_ids=team_ids).only("pk", "given_name", "family_name")
     everything = "The county" if visible is None else "All teams you can see"
     return (
         [ScopeChoice("", everything, "county")]
@@ -163,14 +161,12 @@ def scorecard_input(
             ),
             picked,
         )
-    teams = Team.objects.all()
     if kind == "area":
-        teams = teams.filter(district__area_id=pk)
+        ids = team_ids_within(area_id=pk)
     elif kind == "district":
-        teams = teams.filter(district_id=pk)
+        ids = team_ids_within(district_id=pk)
     else:
-        teams = teams.filter(pk=pk)
-    ids = frozenset(teams.values_list("pk", flat=True))
+        ids = team_ids_within(team_id=pk)
     return (
         KpiInput(
             events.filter(team_id__in=ids),
