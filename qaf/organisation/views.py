@@ -18,6 +18,7 @@ from qaf.common.permissions import gate
 
 from .forms import StaffImportForm
 from .hr_extract import describe
+from .http import SignedInRequest
 from .selectors import (
     area_list_with_counts,
     import_run_list,
@@ -57,7 +58,7 @@ REPORT_COLUMNS = ("row", "column", "value", "expected", "message")
 
 @gate("organisation.manage_structure")
 @require_http_methods(["GET", "POST"])
-def structure(request: HttpRequest) -> HttpResponse:
+def structure(request: SignedInRequest) -> HttpResponse:
     """The council's structure, the import form and the import history (QA unit only)."""
     result: StaffImportResult | None = None
     problems: list[ImportProblem] = []

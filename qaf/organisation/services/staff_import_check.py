@@ -1,38 +1,22 @@
-"""Writes to the organisation: loading services, areas, districts, teams and staff from an HR extract.
+"""Checking an HR extract, row by row, against the file and the register; writes nothing.
 
-The import is all or nothing. Every row is checked first, against the file and the register;
-if any row has a problem the file is refused and nothing is written. Only then are the rows
-applied, in one transaction. A dry run applies them too, to count exactly what would change,
-and rolls the transaction back.
+Every problem is collected (up to MAX_PROBLEMS) so the person can fix the file in one go;
+warnings are things the import does anyway but the person should know.
 """
 
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import IO, Any
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils.text import slugify
 
 from qaf.common import clock
-from qaf.common.errors import ImportProblem, ImportRefused
+from qaf.common.errors import ImportProblem
 
-from . import hr_extract
-from .models import (
-    Area,
-    District,
-    ImportOutcome,
-    ImportRun,
-    JobRole,
-    Service,
-    Staff,
-    Team,
-    TeamKind,
-    TeamMembership,
-)
+from .. import hr_extract
+from ..models import District, JobRole, Staff, Team, TeamKind
 
 REQUIRED_COLUMNS = (
     "staff_id",
@@ -47,32 +31,13 @@ TEAM_COLUMNS = ("team_name", "team_kind", "service", "district", "area")
 OPTIONAL_COLUMNS = ("line_manager_staff_id", *TEAM_COLUMNS)
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_PROBLEMS = 1000
-_TEAM_CODE = re.compile(r"[A-Za-z0-9_-]+")
+TEAM_CODE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass
-class StaffImportResult:
-    """What an import did (or, for a dry run, would do)."""
+class NewTeam:
+    """A team the extract creates (first described on `row`)."""
 
-    file_name: str
-    dry_run: bool
-    rows_read: int = 0
-    staff_created: int = 0
-    staff_updated: int = 0
-    staff_unchanged: int = 0
-    memberships_opened: int = 0
-    memberships_closed: int = 0
-    teams_created: int = 0
-    districts_created: int = 0
-    areas_created: int = 0
-    services_created: int = 0
-    warnings: list[ImportProblem] = field(default_factory=list)
-    not_in_extract: list[Staff] = field(default_factory=list)
-    run: ImportRun | None = None
-
-
-@dataclass
-class _TeamSpec:
     code: str
     name: str
     kind: str
@@ -83,7 +48,9 @@ class _TeamSpec:
 
 
 @dataclass
-class _Row:
+class CheckedRow:
+    """One staff row that passed every check, ready to apply."""
+
     number: int
     staff_id: str
     given_name: str
@@ -97,47 +64,48 @@ class _Row:
     manager_text: str
 
 
-def _key(value: str) -> str:
+def key_of(value: str) -> str:
+    """How staff IDs, team codes and names are matched: case and outer spaces ignored."""
     return value.strip().casefold()
 
 
-def _normalise_choice(text: str) -> str:
+def normalise_choice(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text.strip().casefold())
 
 
-def _choice_lookup(choices: Iterable[tuple[str, str]]) -> dict[str, str]:
+def choice_lookup(choices: Iterable[tuple[str, str]]) -> dict[str, str]:
     lookup = {}
     for value, label in choices:
-        lookup[_normalise_choice(value)] = value
-        lookup[_normalise_choice(label)] = value
+        lookup[normalise_choice(value)] = value
+        lookup[normalise_choice(label)] = value
     return lookup
 
 
-JOB_ROLES = _choice_lookup(JobRole.choices)
-TEAM_KINDS = _choice_lookup(TeamKind.choices)
+JOB_ROLES = choice_lookup(JobRole.choices)
+TEAM_KINDS = choice_lookup(TeamKind.choices)
 JOB_ROLES_EXPECTED = "one of: " + ", ".join(label for _, label in JobRole.choices)
 TEAM_KINDS_EXPECTED = "one of: " + ", ".join(label for _, label in TeamKind.choices)
 
 
-class _Checker:
+class ExtractChecker:
     """Checks every row of an extract against the file and the register; writes nothing."""
 
     def __init__(self, extract: hr_extract.Extract) -> None:
         self.extract = extract
         self.problems: list[ImportProblem] = []
         self.warnings: list[ImportProblem] = []
-        self.rows: list[_Row] = []
+        self.rows: list[CheckedRow] = []
         self.staff = {
-            _key(s.staff_id): s
+            key_of(s.staff_id): s
             for s in Staff.objects.select_related("line_manager").prefetch_related(
                 "memberships__team"
             )
         }
         self.teams = {
-            _key(t.code): t for t in Team.objects.select_related("service", "district__area")
+            key_of(t.code): t for t in Team.objects.select_related("service", "district__area")
         }
-        self.districts = {_key(d.name): d for d in District.objects.select_related("area")}
-        self.new_teams: dict[str, _TeamSpec] = {}
+        self.districts = {key_of(d.name): d for d in District.objects.select_related("area")}
+        self.new_teams: dict[str, NewTeam] = {}
         self.new_district_areas: dict[str, tuple[str, int]] = {}
         self.warned_teams: set[str] = set()
 
@@ -238,7 +206,7 @@ class _Checker:
         before = len(self.problems)
         staff_id = self.required(number, values, "staff_id", 40, "staff ID")
         if staff_id is not None:
-            key = _key(staff_id)
+            key = key_of(staff_id)
             if key in first_row_by_staff:
                 self.problem(
                     number,
@@ -272,7 +240,7 @@ class _Checker:
                     expected="an email address like name@council.gov.uk",
                 )
 
-        job_role = JOB_ROLES.get(_normalise_choice(values["job_role"]))
+        job_role = JOB_ROLES.get(normalise_choice(values["job_role"]))
         if job_role is None:
             self.problem(
                 number,
@@ -313,7 +281,7 @@ class _Checker:
             return
         assert staff_id and given_name and family_name and job_role and team_key and start
         self.rows.append(
-            _Row(
+            CheckedRow(
                 number=number,
                 staff_id=staff_id,
                 given_name=given_name,
@@ -323,7 +291,7 @@ class _Checker:
                 team_key=team_key,
                 team_code=values["team_code"],
                 start=start,
-                manager_key=_key(manager),
+                manager_key=key_of(manager),
                 manager_text=manager,
             )
         )
@@ -332,7 +300,7 @@ class _Checker:
         code = self.required(number, values, "team_code", 40, "team code")
         if code is None:
             return None
-        if not _TEAM_CODE.fullmatch(code):
+        if not TEAM_CODE.fullmatch(code):
             self.problem(
                 number,
                 "team_code",
@@ -341,7 +309,7 @@ class _Checker:
                 expected="letters, numbers, hyphens and underscores",
             )
             return None
-        key = _key(code)
+        key = key_of(code)
         given = {name: values[name] for name in TEAM_COLUMNS}
         if key in self.teams:
             self.warn_if_team_differs(number, self.teams[key], given)
@@ -359,9 +327,9 @@ class _Checker:
                 if not value:
                     continue
                 same = (
-                    TEAM_KINDS.get(_normalise_choice(value)) == spec.kind
+                    TEAM_KINDS.get(normalise_choice(value)) == spec.kind
                     if name == "team_kind"
-                    else _key(value) == _key(described[name])
+                    else key_of(value) == key_of(described[name])
                 )
                 if not same:
                     self.problem(
@@ -395,7 +363,7 @@ class _Checker:
                 expected="values in " + ", ".join(TEAM_COLUMNS),
             )
             return None
-        kind = TEAM_KINDS.get(_normalise_choice(given["team_kind"]))
+        kind = TEAM_KINDS.get(normalise_choice(given["team_kind"]))
         if kind is None:
             self.problem(
                 number,
@@ -415,9 +383,9 @@ class _Checker:
                     expected=f"{limit} characters or fewer",
                 )
                 return None
-        district_key = _key(given["district"])
+        district_key = key_of(given["district"])
         district = self.districts.get(district_key)
-        if district is not None and _key(district.area.name) != _key(given["area"]):
+        if district is not None and key_of(district.area.name) != key_of(given["area"]):
             self.problem(
                 number,
                 "area",
@@ -429,7 +397,7 @@ class _Checker:
             return None
         if district is None and district_key in self.new_district_areas:
             area, first = self.new_district_areas[district_key]
-            if _key(area) != _key(given["area"]):
+            if key_of(area) != key_of(given["area"]):
                 self.problem(
                     number,
                     "area",
@@ -440,7 +408,7 @@ class _Checker:
                 )
                 return None
         self.new_district_areas.setdefault(district_key, (given["area"], number))
-        self.new_teams[key] = _TeamSpec(
+        self.new_teams[key] = NewTeam(
             code=code,
             name=given["team_name"],
             kind=kind,
@@ -461,15 +429,12 @@ class _Checker:
         differs = [
             name
             for name, value in register.items()
-            if given[name] and _key(given[name]) != _key(value)
+            if given[name] and key_of(given[name]) != key_of(value)
         ]
-        if (
-            given["team_kind"]
-            and TEAM_KINDS.get(_normalise_choice(given["team_kind"])) != team.kind
-        ):
+        if given["team_kind"] and TEAM_KINDS.get(normalise_choice(given["team_kind"])) != team.kind:
             differs.append("team_kind")
-        if differs and _key(team.code) not in self.warned_teams:
-            self.warned_teams.add(_key(team.code))
+        if differs and key_of(team.code) not in self.warned_teams:
+            self.warned_teams.add(key_of(team.code))
             self.warn(
                 number,
                 ", ".join(differs),
@@ -480,7 +445,7 @@ class _Checker:
             )
 
     def check_line_managers(self) -> None:
-        in_file = {_key(row.staff_id): row for row in self.rows}
+        in_file = {key_of(row.staff_id): row for row in self.rows}
         for row in self.rows:
             if (
                 row.manager_key
@@ -497,7 +462,7 @@ class _Checker:
         if self.problems:
             return
         manager_of: dict[str, str] = {
-            key: _key(staff.line_manager.staff_id)
+            key: key_of(staff.line_manager.staff_id)
             for key, staff in self.staff.items()
             if staff.line_manager_id is not None and staff.line_manager is not None
         }
@@ -510,14 +475,14 @@ class _Checker:
         display = {key: row.staff_id for key, row in in_file.items()}
         for row in self.rows:
             path: list[str] = []
-            current: str | None = _key(row.staff_id)
+            current: str | None = key_of(row.staff_id)
             while current is not None and current not in path:
                 path.append(current)
                 current = manager_of.get(current)
             if current is None or current in reported:
                 continue
             cycle = path[path.index(current) :]
-            if _key(row.staff_id) not in cycle:
+            if key_of(row.staff_id) not in cycle:
                 continue
             reported.update(cycle)
             names = [
@@ -541,11 +506,11 @@ class _Checker:
 
     def check_moves(self) -> None:
         for row in self.rows:
-            staff = self.staff.get(_key(row.staff_id))
+            staff = self.staff.get(key_of(row.staff_id))
             if staff is None:
                 continue
             open_memberships = [m for m in staff.memberships.all() if m.end_date is None]
-            same_team = [m for m in open_memberships if _key(m.team.code) == row.team_key]
+            same_team = [m for m in open_memberships if key_of(m.team.code) == row.team_key]
             if same_team:
                 if same_team[0].start_date != row.start:
                     self.warn(
@@ -569,198 +534,3 @@ class _Checker:
                         value=f"{row.start:%d/%m/%Y}",
                         expected=f"a date after {membership.start_date:%d/%m/%Y}",
                     )
-
-
-def _apply(checker: _Checker, result: StaffImportResult, by: Any) -> None:
-    """Write the checked rows. Runs inside the import's transaction."""
-    services = {_key(s.name): s for s in Service.objects.all()}
-    services.update({_key(s.key): s for s in Service.objects.all()})
-    areas = {_key(a.name): a for a in Area.objects.all()}
-    districts = dict(checker.districts)
-    teams = dict(checker.teams)
-    for key, spec in checker.new_teams.items():
-        service = services.get(_key(spec.service)) or services.get(slugify(spec.service)[:40])
-        if service is None:
-            service = Service.objects.create(
-                key=slugify(spec.service)[:40] or "service", name=spec.service
-            )
-            services[_key(spec.service)] = service
-            result.services_created += 1
-        district = districts.get(_key(spec.district))
-        if district is None:
-            area = areas.get(_key(spec.area))
-            if area is None:
-                area = Area.objects.create(name=spec.area)
-                areas[_key(spec.area)] = area
-                result.areas_created += 1
-            district = District.objects.create(area=area, name=spec.district)
-            districts[_key(spec.district)] = district
-            result.districts_created += 1
-        teams[key] = Team.objects.create(
-            code=spec.code, name=spec.name, kind=spec.kind, service=service, district=district
-        )
-        result.teams_created += 1
-
-    staff_by_key = dict(checker.staff)
-    changed: set[str] = set()
-    for row in checker.rows:
-        key = _key(row.staff_id)
-        staff = staff_by_key.get(key)
-        details = {
-            "given_name": row.given_name,
-            "family_name": row.family_name,
-            "email": row.email,
-            "job_role": row.job_role,
-            "is_active": True,
-        }
-        if staff is None:
-            staff = Staff(staff_id=row.staff_id, **details)
-            staff._history_user = by  # type: ignore[attr-defined]
-            staff.save()
-            staff_by_key[key] = staff
-            result.staff_created += 1
-        elif any(getattr(staff, name) != value for name, value in details.items()):
-            for name, value in details.items():
-                setattr(staff, name, value)
-            staff._history_user = by  # type: ignore[attr-defined]
-            staff.save()
-            changed.add(key)
-
-        team = teams[row.team_key]
-        open_memberships = list(staff.memberships.filter(end_date__isnull=True))
-        if any(m.team_id == team.pk for m in open_memberships):
-            continue
-        for membership in open_memberships:
-            membership.end_date = row.start - dt.timedelta(days=1)
-            membership.save(update_fields=["end_date"])
-            result.memberships_closed += 1
-        TeamMembership.objects.create(staff=staff, team=team, start_date=row.start)
-        result.memberships_opened += 1
-        if key in checker.staff:
-            changed.add(key)
-
-    for row in checker.rows:
-        key = _key(row.staff_id)
-        staff = staff_by_key[key]
-        manager = staff_by_key[row.manager_key] if row.manager_key else None
-        if staff.line_manager_id != (manager.pk if manager else None):
-            staff.line_manager = manager
-            staff._history_user = by  # type: ignore[attr-defined]
-            staff.save(update_fields=["line_manager"])
-            if key in checker.staff:
-                changed.add(key)
-
-    result.staff_updated = len(changed)
-    result.staff_unchanged = sum(
-        1 for row in checker.rows if _key(row.staff_id) in checker.staff
-    ) - len(changed)
-    in_file = {_key(row.staff_id) for row in checker.rows}
-    result.not_in_extract = sorted(
-        (s for key, s in checker.staff.items() if key not in in_file and s.is_active),
-        key=lambda s: (s.family_name, s.given_name, s.staff_id),
-    )
-
-
-class _DryRun(Exception):
-    """Rolls back a dry run's transaction once its counts are known."""
-
-
-@transaction.atomic
-def _import_in_transaction(*, data: bytes, result: StaffImportResult, by: Any) -> None:
-    text = hr_extract.decode(data)
-    extract = hr_extract.read(text)
-    checker = _Checker(extract)
-    checker.check()
-    result.warnings = checker.warnings
-    result.rows_read = len(extract.rows)
-    if checker.problems:
-        problems = checker.problems[:MAX_PROBLEMS]
-        count = len(problems)
-        listed = (
-            f" (checking stopped after the first {MAX_PROBLEMS})" if count >= MAX_PROBLEMS else ""
-        )
-        raise ImportRefused(
-            f"The file has {count} problem{'s' if count != 1 else ''}{listed}. "
-            "Nothing was imported.",
-            problems,
-        )
-    _apply(checker, result, by)
-    if result.dry_run:
-        raise _DryRun
-
-
-@transaction.atomic
-def import_run_record(
-    *,
-    result: StaffImportResult,
-    by: Any,
-    via_command: bool,
-    file_size: int,
-    outcome: str,
-    problems: int = 0,
-) -> ImportRun:
-    user = by if getattr(by, "is_authenticated", False) else None
-    return ImportRun.objects.create(
-        started_at=clock.now(),
-        by=user,
-        via_command=via_command,
-        file_name=result.file_name[:255],
-        file_size=file_size,
-        outcome=outcome,
-        rows_read=result.rows_read,
-        staff_created=result.staff_created,
-        staff_updated=result.staff_updated,
-        staff_unchanged=result.staff_unchanged,
-        memberships_opened=result.memberships_opened,
-        memberships_closed=result.memberships_closed,
-        teams_created=result.teams_created,
-        not_in_extract=len(result.not_in_extract),
-        warnings=len(result.warnings),
-        problems=problems,
-    )
-
-
-def staff_import(
-    *,
-    file: IO[bytes],
-    size: int,
-    file_name: str,
-    by: Any = None,
-    dry_run: bool = False,
-    via_command: bool = False,
-) -> StaffImportResult:
-    """Load the organisation from a CSV HR extract, all or nothing.
-
-    Raises ImportRefused (with every problem found) when any row is wrong; nothing is written
-    then except the import history entry. Not itself atomic: the history entry of a refused
-    import must survive the rollback of the import's own transaction.
-    """
-    result = StaffImportResult(file_name=file_name, dry_run=dry_run)
-    try:
-        hr_extract.check_size(size)
-        data = file.read(hr_extract.MAX_BYTES + 1)
-        hr_extract.check_size(len(data))
-        _import_in_transaction(data=data, result=result, by=by)
-    except _DryRun:
-        pass
-    except ImportRefused as exc:
-        result.staff_created = result.staff_updated = result.staff_unchanged = 0
-        result.memberships_opened = result.memberships_closed = result.teams_created = 0
-        result.not_in_extract = []
-        import_run_record(
-            result=result,
-            by=by,
-            via_command=via_command,
-            file_size=size,
-            outcome=ImportOutcome.REFUSED,
-            problems=len(exc.problems),
-        )
-        raise
-    result.run = import_run_record(
-        result=result,
-        by=by,
-        via_command=via_command,
-        file_size=size,
-        outcome=ImportOutcome.CHECKED if dry_run else ImportOutcome.IMPORTED,
-    )
-    return result
