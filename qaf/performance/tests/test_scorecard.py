@@ -163,7 +163,9 @@ def test_benchmark_csv_import_is_all_or_nothing() -> None:
     assert benchmark_import_csv(data=GOOD.replace(b"19.5", b"18")) == {"created": 0, "updated": 1}
     before = list(Benchmark.objects.values_list("kpi_key", "comparator", "period", "value"))
     bad = GOOD + b"no_such_kpi,england,2024,1,x\r\ncp_rate,wales,2024,abc,\r\n"
-    with pytest.raises(ImportRefused) as refused:
+    with pytest.raises(
+        ImportRefused, match=r"refused \(\d+ problems; nothing was saved\)"
+    ) as refused:
         benchmark_import_csv(data=bad)
     text = str(refused.value)
     assert "'no_such_kpi' is not a KPI key" in text
