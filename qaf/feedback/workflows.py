@@ -20,8 +20,8 @@ from .models import MAX_TEXT, AlertStatus, OpenLinkStatus, RequestStatus
 
 def holds(perm: str) -> Who:
     """A step's `who`: the named permission (feedback.permissions) for this person and record.
-    (Asked by name: a plain rules predicate such as is_qa_unit takes the person only, and the
-    workflow calls `who(user, obj)`.)"""
+    (Asked by name because a rules predicate of the person alone, like the role predicates,
+    fails when the workflow calls it as `who(user, obj)`.)"""
 
     def who(user: Any, obj: Any) -> bool:
         return allowed(user, perm, obj)
