@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "qaf.tools",
     "qaf.audits",
     "qaf.feedback",
+    "qaf.text",
     "qaf.api",
     "qaf.web",
     "qaf.demo",
