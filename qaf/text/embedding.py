@@ -169,7 +169,8 @@ class Embedder:
     def _forward(self, ids: NDArray[np.int64], mask: Vectors) -> Vectors:
         batch, length = ids.shape
         heads, size = self.heads, self.hidden // self.heads
-        h = self.word[ids] + self.position[:length] + self.token_type
+        # Tokens of the whole batch as rows of one matrix: each dense layer is one product.
+        h = (self.word[ids] + self.position[:length] + self.token_type).reshape(-1, self.hidden)
         h = _layer_norm(h, *self.emb_ln, self.eps)
         # Padding is never attended to.
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
@@ -182,7 +183,7 @@ class Embedder:
             scores -= scores.max(axis=-1, keepdims=True)
             probs = np.exp(scores)
             probs /= probs.sum(axis=-1, keepdims=True)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.hidden)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(-1, self.hidden)
             h = _layer_norm(
                 context @ layer.out_w + layer.out_b + h, layer.ln1_w, layer.ln1_b, self.eps
             )
@@ -190,6 +191,7 @@ class Embedder:
             h = _layer_norm(
                 up @ layer.down_w + layer.down_b + h, layer.ln2_w, layer.ln2_b, self.eps
             )
+        h = h.reshape(batch, length, self.hidden)
         # Mean of the real tokens' vectors, then unit length (sentence-transformers' pooling).
         summed = (h * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
