@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -221,6 +222,9 @@ class Embedder:
 
 def load_embedder(directory: Path | None = None) -> Embedder:
     """The model from the installed package (or ``directory``); ModelUnavailable says why not."""
+    # Nothing here uses a model hub and no hub client is installed; should one ever be
+    # imported into this process, it stays offline.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         return Embedder(directory if directory is not None else model_dir())
     except ModelUnavailable:

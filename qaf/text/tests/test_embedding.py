@@ -18,6 +18,12 @@ def test_the_model_is_the_pinned_package(screener):
     assert "all-MiniLM-L6-v2" in screener.status.description
 
 
+def test_loading_keeps_any_hub_client_offline(screener):
+    import os
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
 def test_similarity_matches_the_published_figure(screener):
     # sentence-transformers' own documentation gives 0.7553 for this pair with this model.
     a, b = screener.embedder.embed(["A man is eating food.", "A man is eating a piece of bread."])
