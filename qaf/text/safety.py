@@ -37,7 +37,7 @@ from .labelled import kind_label
 logger = logging.getLogger(__name__)
 
 CLASSIFIER_PATH = Path(__file__).parent / "data" / "safety_classifier.npz"
-# The longest free text a survey accepts (qaf.feedback.services.MAX_TEXT); the model reads at
+# The longest free text a survey accepts (qaf.feedback.models.MAX_TEXT); the model reads at
 # most this much of a text, the word list reads all of it.
 MAX_SCREENED_CHARS = 5000
 # A sentence longer than SENTENCE_WORDS (a run-on answer with no full stops) is read in

@@ -3,7 +3,7 @@ these tests, not taken from the labelled set), and what an alert tells the duty 
 
 import pytest
 
-from qaf.feedback.services import MAX_TEXT
+from qaf.feedback.models import MAX_TEXT
 from qaf.text.labelled import dev_examples, heldout_examples
 from qaf.text.safety import MAX_SCREENED_CHARS
 
