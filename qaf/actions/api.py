@@ -1,27 +1,29 @@
-"""JSON API for actions, action plans and meetings, scoped exactly as the pages."""
+"""JSON API for actions, action plans and meetings, scoped exactly as the pages. Domain errors
+reach the client through the API's one exception handler (qaf.api.api)."""
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.permissions import api_gate
 
 from . import services
 from .selectors import (
     action_get_visible,
     action_list_mine,
     action_list_visible,
+    action_plan_actions,
     action_plan_get_visible,
     action_plan_list_visible,
     meeting_action_log,
     meeting_get_visible,
     meeting_list_visible,
 )
+from .workflows import ACTION_WORKFLOW
 
 router = Router(tags=["actions"])
 
@@ -43,6 +45,28 @@ class ActionOut(Schema):
     completed_at: dt.datetime | None
 
 
+class StepOut(Schema):
+    """A step the caller may take now: PATCH the action with `status` set to `to_status`."""
+
+    name: str
+    label: str
+    to_status: str
+    reason: str
+    reason_required: bool
+
+    @staticmethod
+    def resolve_to_status(obj: Any) -> str:
+        return str(obj.target)
+
+
+class ActionDetailOut(ActionOut):
+    available_steps: list[StepOut]
+
+    @staticmethod
+    def resolve_available_steps(obj: Any, context: Any) -> list[Any]:
+        return ACTION_WORKFLOW.available(obj, by=context["request"].user)
+
+
 class ActionUpdateIn(Schema):
     status: str
     evidence: str = ""
@@ -62,7 +86,7 @@ class PlanDetailOut(PlanOut):
 
     @staticmethod
     def resolve_actions(obj: Any) -> list[Any]:
-        return list(obj.actions.order_by("due_date", "pk"))
+        return list(action_plan_actions(plan=obj))
 
 
 class MeetingOut(Schema):
@@ -81,65 +105,56 @@ class MeetingDetailOut(MeetingOut):
 
 
 @router.get("", response=list[ActionOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_actions(request: HttpRequest, mine: bool = False) -> Any:
+    """Actions in your scope (an empty list for roles that see no child)."""
     if mine:
         return action_list_mine(user=request.user)
     return action_list_visible(user=request.user).order_by("due_date", "pk")
 
 
-@router.get("/{int:action_id}", response=ActionOut)
+@router.get("/{int:action_id}", response=ActionDetailOut)
+@api_gate("actions.view_actions")
 def get_action(request: HttpRequest, action_id: int) -> Any:
-    action = action_get_visible(user=request.user, pk=action_id)
-    if action is None:
-        raise HttpError(404, "Not found")
-    return action
+    return action_get_visible(user=request.user, pk=action_id, via="api")
 
 
-@router.patch("/{int:action_id}", response=ActionOut)
+@router.patch("/{int:action_id}", response=ActionDetailOut)
+@api_gate("actions.view_actions")
 def update_action(
     request: HttpRequest, action_id: int, payload: ActionUpdateIn | None = None
 ) -> Any:
     if payload is None:
         raise HttpError(400, 'Send a JSON body such as {"status": "done", "evidence": "..."}')
-    action = action_get_visible(user=request.user, pk=action_id)
-    if action is None:
-        raise HttpError(404, "Not found")
-    try:
-        return services.action_update(
-            action=action, by=request.user, status=payload.status, evidence=payload.evidence
-        )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except IllegalTransition as exc:
-        raise HttpError(409, str(exc)) from exc
-    except DomainError as exc:
-        raise HttpError(400, str(exc)) from exc
+    user: Any = request.user
+    action = action_get_visible(user=user, pk=action_id, via="api")
+    return services.action_update(
+        action=action, by=user, status=payload.status, evidence=payload.evidence
+    )
 
 
 @router.get("/plans", response=list[PlanOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_plans(request: HttpRequest) -> Any:
     return action_plan_list_visible(user=request.user).order_by("title", "pk")
 
 
 @router.get("/plans/{int:plan_id}", response=PlanDetailOut)
+@api_gate("actions.view_plans")
 def get_plan(request: HttpRequest, plan_id: int) -> Any:
-    plan = action_plan_get_visible(user=request.user, pk=plan_id)
-    if plan is None:
-        raise HttpError(404, "Not found")
-    return plan
+    return action_plan_get_visible(user=request.user, pk=plan_id, via="api")
 
 
 @router.get("/meetings", response=list[MeetingOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_meetings(request: HttpRequest) -> Any:
     return meeting_list_visible(user=request.user).order_by("-date", "-pk")
 
 
 @router.get("/meetings/{int:meeting_id}", response=MeetingDetailOut)
+@api_gate("actions.view_meetings")
 def get_meeting(request: HttpRequest, meeting_id: int) -> Any:
-    meeting = meeting_get_visible(user=request.user, pk=meeting_id)
-    if meeting is None:
-        raise HttpError(404, "Not found")
-    return meeting
+    return meeting_get_visible(user=request.user, pk=meeting_id, via="api")

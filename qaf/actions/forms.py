@@ -1,5 +1,7 @@
 """Forms: field validation only. Business rules live in services.py."""
 
+from typing import cast
+
 from django import forms
 
 from qaf.organisation.models import Area, Service, Staff
@@ -32,6 +34,11 @@ class ActionUpdateForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        """`choices`: the action's status and the statuses the person may move it to now."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["status"]).choices = choices
 
 
 class EffectivenessForm(forms.Form):

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from qaf.accounts.models import Role
+from qaf.access_log.services import get_visible
+from qaf.accounts.permissions import is_manager, is_practitioner, sees_children
 from qaf.common import clock
 from qaf.organisation.models import Staff
 from qaf.organisation.selectors import ScopeKind, scope_for
@@ -21,10 +22,6 @@ SUPERVISION_SOURCES = (
     ActionSource.ESCALATION,
     ActionSource.PRACTICE_ALERT,
 )
-LEADERSHIP_ROLES = frozenset(
-    {Role.QA_OFFICER, Role.DIRECTOR, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER}
-)
-MEETING_ROLES = LEADERSHIP_ROLES | {Role.TEAM_MANAGER}
 
 
 def _base() -> QuerySet[Action]:
@@ -40,7 +37,7 @@ def action_list_visible(*, user: Any) -> QuerySet[Action]:
     actions = _base()
     if scope.kind == ScopeKind.EVERYTHING:
         return actions
-    if scope.kind == ScopeKind.NOTHING or not user.sees_children:
+    if scope.kind == ScopeKind.NOTHING or not sees_children(user):
         return actions.none()
     own = Q(owner_id=scope.staff_id) | Q(created_by=user)
     if scope.kind == ScopeKind.TEAMS:
@@ -48,8 +45,22 @@ def action_list_visible(*, user: Any) -> QuerySet[Action]:
     return actions.filter(own)
 
 
-def action_get_visible(*, user: Any, pk: int) -> Action | None:
-    return action_list_visible(user=user).filter(pk=pk).first()
+def action_get_visible(*, user: Any, pk: int, via: str = "page") -> Action:
+    """One action in the person's scope (logged; NotFound otherwise)."""
+    return get_visible(
+        action_list_visible(user=user), user=user, pk=pk, object_type="action", via=via
+    )
+
+
+def plan_action_get_visible(*, user: Any, pk: int, via: str = "page") -> Action:
+    """One action of an action plan in the person's scope (logged; NotFound otherwise)."""
+    return get_visible(
+        action_list_visible(user=user).filter(plan__isnull=False),
+        user=user,
+        pk=pk,
+        object_type="action",
+        via=via,
+    )
 
 
 def overdue_first(actions: QuerySet[Action]) -> QuerySet[Action]:
@@ -83,12 +94,19 @@ def supervisees_visible(*, user: Any) -> QuerySet[Staff]:
     teams in its scope (everyone for the QA unit)."""
     from qaf.organisation.selectors import staff_list_visible
 
-    if not user.sees_children:
+    if not sees_children(user):
         return Staff.objects.none()
     visible = staff_list_visible(user=user)
-    if user.role == Role.PRACTITIONER:
+    if is_practitioner(user):
         return visible.filter(pk=user.staff.pk) if user.staff else Staff.objects.none()
     return visible
+
+
+def supervisee_get_visible(*, user: Any, pk: int, via: str = "page") -> Staff:
+    """Someone whose supervision agenda (which names children) this account may open."""
+    return get_visible(
+        supervisees_visible(user=user), user=user, pk=pk, object_type="staff", via=via
+    )
 
 
 def recommendations(
@@ -125,23 +143,33 @@ def overdue_summary(*, user: Any) -> dict[str, list[tuple[str, int]]]:
 
 
 def action_plan_list_visible(*, user: Any) -> QuerySet[ActionPlan]:
-    if user.role not in MEETING_ROLES:
+    """Plans: managers (team manager and above) and the QA unit read them all."""
+    if not is_manager(user):
         return ActionPlan.objects.none()
     return ActionPlan.objects.select_related("owner", "service", "area")
 
 
-def action_plan_get_visible(*, user: Any, pk: int) -> ActionPlan | None:
-    return action_plan_list_visible(user=user).filter(pk=pk).first()
+def action_plan_get_visible(*, user: Any, pk: int, via: str = "page") -> ActionPlan:
+    return get_visible(
+        action_plan_list_visible(user=user), user=user, pk=pk, object_type="action_plan", via=via
+    )
+
+
+def action_plan_actions(*, plan: ActionPlan) -> QuerySet[Action]:
+    return plan.actions.select_related("owner").order_by("due_date", "pk")
 
 
 def meeting_list_visible(*, user: Any) -> QuerySet[Meeting]:
-    if user.role not in MEETING_ROLES:
+    """Meetings: managers (team manager and above) and the QA unit read them all."""
+    if not is_manager(user):
         return Meeting.objects.none()
     return Meeting.objects.all()
 
 
-def meeting_get_visible(*, user: Any, pk: int) -> Meeting | None:
-    return meeting_list_visible(user=user).filter(pk=pk).first()
+def meeting_get_visible(*, user: Any, pk: int, via: str = "page") -> Meeting:
+    return get_visible(
+        meeting_list_visible(user=user), user=user, pk=pk, object_type="meeting", via=via
+    )
 
 
 def meeting_action_log(*, meeting: Meeting) -> QuerySet[Action]:

@@ -1,4 +1,5 @@
-"""Writes for actions, action plans and meetings. Status changes follow one table."""
+"""Writes for actions, action plans and meetings. Status changes follow ACTION_WORKFLOW
+(workflows.py); who may do what is in permissions.py."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import string
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 
-from qaf.accounts.models import Role
+from qaf.accounts.models import User
 from qaf.common import clock
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import Conflict, IllegalTransition, Invalid, NotAllowed
 from qaf.common.links import absolute_url
 from qaf.common.notifications import notification_send
+from qaf.common.permissions import allowed, require
 from qaf.organisation.models import Area, Service, Staff, Team, TeamMembership
 
 from .models import (
@@ -29,21 +30,8 @@ from .models import (
     MeetingKind,
     PlanKind,
 )
+from .workflows import ACTION_WORKFLOW, STEP_TO
 
-# status -> statuses it may move to. Done and cancelled are final.
-ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
-    ActionStatus.OPEN: frozenset(
-        {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED}
-    ),
-    ActionStatus.IN_PROGRESS: frozenset(
-        {ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.CANCELLED}
-    ),
-    ActionStatus.DONE: frozenset(),
-    ActionStatus.CANCELLED: frozenset(),
-}
-# Who sets actions for others, runs meetings and owns plans.
-LEADERS = frozenset({Role.QA_OFFICER, Role.DIRECTOR, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER})
-SETTERS = LEADERS | {Role.TEAM_MANAGER}
 MAX_TEXT = 5000
 
 
@@ -62,16 +50,16 @@ def _current_team(staff: Staff) -> Team | None:
 def _clean_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
-        raise DomainError("Enter what needs to be done.")
+        raise Invalid("Enter what needs to be done.")
     if len(title) > 200:
-        raise DomainError("The action must be 200 characters or fewer.")
+        raise Invalid("The action must be 200 characters or fewer.")
     return title
 
 
 def _clean_text(text: str, what: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise DomainError(f"{what} must be {MAX_TEXT} characters or fewer.")
+        raise Invalid(f"{what} must be {MAX_TEXT} characters or fewer.")
     return text
 
 
@@ -82,7 +70,7 @@ def action_create(
     owner: Staff,
     due_date: dt.date,
     source: str,
-    created_by: Any,
+    created_by: User,
     description: str = "",
     reference: models.Model | None = None,
     child: Any = None,
@@ -92,15 +80,16 @@ def action_create(
     item_letter: str = "",
     team: Team | None = None,
 ) -> Action:
-    """Create an action. Other apps (audits, moderation, escalations) call this."""
+    """Create an action. Other apps (audits, moderation, escalations) call this; the caller
+    has already decided that `created_by` may set it."""
     if source not in ActionSource.values:
-        raise DomainError(f"Unknown source of action: {source!r}")
+        raise Invalid(f"Unknown source of action: {source!r}")
     if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
-        raise DomainError("Enter a due date.")
+        raise Invalid("Enter a due date.")
     if not owner.is_active:
-        raise DomainError("The owner has left: choose someone else.")
+        raise Invalid("The owner has left: choose someone else.")
     if reference is not None and reference.pk is None:
-        raise DomainError("The reference must be saved first.")
+        raise Invalid("The reference must be saved first.")
     return Action.objects.create(
         title=_clean_title(title),
         description=_clean_text(description, "The description"),
@@ -120,64 +109,68 @@ def action_create(
     )
 
 
-def _may_update(action: Action, by: Any) -> bool:
-    from .selectors import action_list_visible
-
-    if by.role == Role.QA_OFFICER:
-        return True
-    if by.staff is not None and action.owner_id == by.staff.pk:
-        return True
-    return by.role in SETTERS and action_list_visible(user=by).filter(pk=action.pk).exists()
+@transaction.atomic
+def action_set(
+    *, title: str, owner: Staff, due_date: dt.date, by: User, description: str = ""
+) -> Action:
+    """A manager (or the QA unit) sets an action for someone directly."""
+    require(by, "actions.set_actions")
+    return action_create(
+        title=title,
+        owner=owner,
+        due_date=due_date,
+        source=ActionSource.MANUAL,
+        created_by=by,
+        description=description,
+    )
 
 
 @transaction.atomic
-def action_update(*, action: Action, by: Any, status: str, evidence: str = "") -> Action:
-    """Change an action's status (and evidence). Done needs evidence of completion; a
-    plan-level action needs an effectiveness check before it is done."""
-    if not _may_update(action, by):
-        raise PermissionDenied("You cannot update this action.")
+def action_update(*, action: Action, by: User, status: str, evidence: str = "") -> Action:
+    """Move an action to `status` (the step that reaches it), recording the evidence; the same
+    status records progress only. Done needs evidence of completion, and a plan action its
+    effectiveness check first."""
     locked = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
     if status not in ActionStatus.values:
-        raise DomainError("Choose a status.")
+        raise Invalid("Choose a status.")
     evidence = _clean_text(evidence, "The evidence")
-    if status != locked.status:
-        if status not in ACTION_TRANSITIONS[locked.status]:
+    if status == locked.status:
+        if locked.status not in OPEN_STATUSES:
             raise IllegalTransition(
-                f"This action is {locked.get_status_display().lower()}: it cannot become "
-                f"{ActionStatus(status).label.lower()}."
+                f"This action is already {locked.get_status_display().lower()}."
             )
-    elif status not in OPEN_STATUSES:
-        raise IllegalTransition(f"This action is already {locked.get_status_display().lower()}.")
-    if status == ActionStatus.DONE:
-        if not evidence:
-            raise DomainError("Enter the evidence that the action is complete.")
-        if locked.plan_id is not None and locked.effectiveness_checked_at is None:
-            raise DomainError(
-                "This is a plan action: record an effectiveness check before it is closed."
-            )
-        locked.completed_at = clock.now()
-    locked.status = status
+        require(by, "actions.update_action", locked)
+    else:
+        step = STEP_TO[status]
+        ACTION_WORKFLOW.check(locked, step, by=by, reason=evidence)
+        if status == ActionStatus.DONE:
+            if locked.plan_id is not None and locked.effectiveness_checked_at is None:
+                raise Invalid(
+                    "This is a plan action: record an effectiveness check before it is closed."
+                )
+            locked.completed_at = clock.now()
+        ACTION_WORKFLOW.move(locked, step, by=by, reason=evidence)
     locked.evidence = evidence
     locked.save(update_fields=["status", "evidence", "completed_at"])
     return locked
 
 
 @transaction.atomic
-def action_record_effectiveness(*, action: Action, by: Any, note: str) -> Action:
+def action_record_effectiveness(*, action: Action, by: User, note: str) -> Action:
     """Record whether a plan-level action made a difference (QA unit or the plan's owner)."""
     locked = Action.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
     if locked.plan is None:
-        raise DomainError("Only plan actions have an effectiveness check.")
-    plan_owner = by.staff is not None and locked.plan.owner_id == by.staff.pk
-    if by.role != Role.QA_OFFICER and not plan_owner:
-        raise PermissionDenied("Only the QA unit or the plan's owner checks effectiveness.")
-    if by.staff is not None and locked.owner_id == by.staff.pk:
-        raise PermissionDenied("The action's owner cannot check its own effectiveness.")
+        raise Invalid("Only plan actions have an effectiveness check.")
     if locked.status not in OPEN_STATUSES:
         raise IllegalTransition("This action is already closed.")
+    if not allowed(by, "actions.check_effectiveness", locked):
+        raise NotAllowed(
+            "Only the QA unit or the plan's owner checks a plan action's effectiveness, "
+            "never the action's own owner."
+        )
     note = _clean_text(note, "The effectiveness check")
     if not note:
-        raise DomainError("Describe how you checked the action made a difference.")
+        raise Invalid("Describe how you checked the action made a difference.")
     locked.effectiveness_checked_by = by
     locked.effectiveness_checked_at = clock.now()
     locked.effectiveness_note = note
@@ -196,19 +189,18 @@ def action_plan_create(
     kind: str,
     title: str,
     owner: Staff,
-    by: Any,
+    by: User,
     service: Service | None = None,
     area: Area | None = None,
 ) -> ActionPlan:
-    if by.role not in LEADERS:
-        raise PermissionDenied("Your role cannot create action plans.")
+    require(by, "actions.manage_plans")
     if kind not in PlanKind.values:
-        raise DomainError("Choose the kind of plan.")
+        raise Invalid("Choose the kind of plan.")
     title = (title or "").strip()
     if not title:
-        raise DomainError("Enter the plan's title.")
+        raise Invalid("Enter the plan's title.")
     if len(title) > 200:
-        raise DomainError("The plan's title must be 200 characters or fewer.")
+        raise Invalid("The plan's title must be 200 characters or fewer.")
     return ActionPlan.objects.create(
         kind=kind,
         title=title,
@@ -229,10 +221,15 @@ PLAN_SOURCE = {
 
 @transaction.atomic
 def action_plan_add_action(
-    *, plan: ActionPlan, title: str, owner: Staff, due_date: dt.date, by: Any, description: str = ""
+    *,
+    plan: ActionPlan,
+    title: str,
+    owner: Staff,
+    due_date: dt.date,
+    by: User,
+    description: str = "",
 ) -> Action:
-    if by.role not in LEADERS:
-        raise PermissionDenied("Your role cannot add actions to plans.")
+    require(by, "actions.manage_plans")
     return action_create(
         title=title,
         owner=owner,
@@ -249,13 +246,12 @@ def action_plan_add_action(
 
 
 @transaction.atomic
-def meeting_create(*, kind: str, date: dt.date, by: Any, minutes: str = "") -> Meeting:
-    if by.role not in LEADERS:
-        raise PermissionDenied("Your role cannot record meetings.")
+def meeting_create(*, kind: str, date: dt.date, by: User, minutes: str = "") -> Meeting:
+    require(by, "actions.record_meetings")
     if kind not in MeetingKind.values:
-        raise DomainError("Choose the kind of meeting.")
+        raise Invalid("Choose the kind of meeting.")
     if Meeting.objects.filter(kind=kind, date=date).exists():
-        raise DomainError(f"There is already a {MeetingKind(kind).label} meeting on that day.")
+        raise Invalid(f"There is already a {MeetingKind(kind).label} meeting on that day.")
     return Meeting.objects.create(
         kind=kind,
         date=date,
@@ -266,9 +262,8 @@ def meeting_create(*, kind: str, date: dt.date, by: Any, minutes: str = "") -> M
 
 
 @transaction.atomic
-def meeting_update_minutes(*, meeting: Meeting, by: Any, minutes: str) -> Meeting:
-    if by.role not in LEADERS:
-        raise PermissionDenied("Your role cannot record meetings.")
+def meeting_update_minutes(*, meeting: Meeting, by: User, minutes: str) -> Meeting:
+    require(by, "actions.record_meetings")
     meeting.minutes = _clean_text(minutes, "The minutes")
     meeting.save(update_fields=["minutes"])
     return meeting
@@ -282,17 +277,16 @@ def meeting_add_action(
     title: str,
     lead: Staff,
     due_date: dt.date,
-    by: Any,
+    by: User,
     description: str = "",
 ) -> Action:
     """Add an action to the meeting's log against an agenda item: the first action on item 3
     is 3a, the next 3b, and so on."""
-    if by.role not in LEADERS:
-        raise PermissionDenied("Your role cannot record meetings.")
+    require(by, "actions.record_meetings")
     if isinstance(item_number, bool) or not isinstance(item_number, int) or item_number < 1:
-        raise DomainError("The agenda item number must be a whole number, 1 or more.")
+        raise Invalid("The agenda item number must be a whole number, 1 or more.")
     if item_number > 999:
-        raise DomainError("The agenda item number must be 999 or less.")
+        raise Invalid("The agenda item number must be 999 or less.")
     Meeting.objects.select_for_update(of=("self",)).filter(
         pk=meeting.pk
     ).first()  # serialise numbering
@@ -303,7 +297,7 @@ def meeting_add_action(
     )
     letter = next((c for c in string.ascii_lowercase if c not in used), None)
     if letter is None:
-        raise DomainError(f"Item {item_number} already has 26 actions: use another item number.")
+        raise Invalid(f"Item {item_number} already has 26 actions: use another item number.")
     try:
         with transaction.atomic():
             return action_create(
@@ -319,9 +313,7 @@ def meeting_add_action(
                 item_letter=letter,
             )
     except IntegrityError as exc:
-        raise DomainError(
-            "Someone added an action to this item at the same time: try again."
-        ) from exc
+        raise Conflict("Someone added an action to this item at the same time: try again.") from exc
 
 
 def meeting_next_item_number(*, meeting: Meeting) -> int:

@@ -1,15 +1,18 @@
+"""Action pages: your actions, supervision agendas, getting to outstanding, overdue summaries,
+plans and meetings. Each view has one gate (permissions.py); services enforce the rules."""
+
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qaf.common import clock
-from qaf.common.errors import DomainError
+from qaf.common.forms import service_errors
+from qaf.common.permissions import allowed, gate, require
+from qaf.organisation.models import Staff
 from qaf.organisation.selectors import staff_list_visible
 
 from . import services
@@ -23,12 +26,11 @@ from .forms import (
     PlanForm,
     RecommendationFilterForm,
 )
-from .models import OPEN_STATUSES, Action
+from .models import OPEN_STATUSES, Action, ActionStatus
 from .selectors import (
-    LEADERSHIP_ROLES,
-    MEETING_ROLES,
     action_get_visible,
     action_list_mine,
+    action_plan_actions,
     action_plan_get_visible,
     action_plan_list_visible,
     meeting_action_log,
@@ -36,11 +38,12 @@ from .selectors import (
     meeting_get_visible,
     meeting_list_visible,
     overdue_summary,
+    plan_action_get_visible,
     recommendations,
-    supervisees_visible,
+    supervisee_get_visible,
     supervision_agenda,
 )
-from .services import LEADERS
+from .workflows import ACTION_WORKFLOW
 
 
 def _is_overdue(action: Action) -> bool:
@@ -67,57 +70,51 @@ def _action_rows(
     return rows
 
 
-def _needs_children(user: Any) -> None:
-    if not user.sees_children:
-        raise Http404
-
-
 def _owner_choices(user: Any) -> Any:
     return (
         staff_list_visible(user=user).filter(is_active=True).order_by("family_name", "given_name")
     )
 
 
-@login_required
+@gate("actions.view_actions")
 @require_GET
 def my_actions(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    _needs_children(user)
     return render(
         request,
         "actions/my_actions.html",
         {
             "head": ["Action", "Source", "Due", "Status"],
-            "rows": _action_rows(action_list_mine(user=user), with_owner=False),
-            "leader": user.role in LEADERSHIP_ROLES,
-            "meetings": user.role in MEETING_ROLES,
-            "has_staff": user.staff is not None,
+            "rows": _action_rows(action_list_mine(user=request.user), with_owner=False),
         },
     )
 
 
-@login_required
+def _status_choices(action: Action, user: Any) -> list[tuple[str, str]]:
+    """The action's status and each status a step this person may take now reaches."""
+    reachable = {action.status} | {s.target for s in ACTION_WORKFLOW.available(action, by=user)}
+    return [(value, label) for value, label in ActionStatus.choices if value in reachable]
+
+
+@gate("actions.view_actions")
 @require_http_methods(["GET", "POST"])
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     action = action_get_visible(user=user, pk=pk)
-    if action is None:
-        raise Http404
+    choices = _status_choices(action, user)
     form = ActionUpdateForm(
         request.POST if request.method == "POST" else None,
         initial={"status": action.status, "evidence": action.evidence},
+        choices=choices,
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.action_update(
                 action=action,
                 by=user,
                 status=form.cleaned_data["status"],
                 evidence=form.cleaned_data["evidence"],
             )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, "Action updated.")
             return redirect("actions:detail", action.pk)
     summary = [
@@ -135,68 +132,53 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if action.plan is not None:
         summary.append(("Plan", action.plan.title))
         summary.append(("Effectiveness check", action.effectiveness_note or "Not yet checked"))
-    plan = action.plan
-    can_check = (
-        plan is not None
-        and action.is_open
-        and (user.is_qa_unit or (user.staff is not None and plan.owner_id == user.staff.pk))
-        and not (user.staff is not None and action.owner_id == user.staff.pk)
-    )
+    may_update = len(choices) > 1
     return render(
         request,
         "actions/action_detail.html",
         {
             "action": action,
             "summary": summary,
-            "form": form if action.is_open else None,
-            "can_check": can_check,
+            "form": form if may_update or form.errors else None,
+            "can_check": action.is_open and allowed(user, "actions.check_effectiveness", action),
         },
     )
 
 
-@login_required
+@gate("actions.view_actions")
 @require_http_methods(["GET", "POST"])
 def action_effectiveness(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    action = action_get_visible(user=user, pk=pk)
-    if action is None or action.plan_id is None:
-        raise Http404
+    action = plan_action_get_visible(user=user, pk=pk)
     form = EffectivenessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             services.action_record_effectiveness(
                 action=action, by=user, note=form.cleaned_data["note"]
             )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, "Effectiveness check recorded.")
             return redirect("actions:detail", action.pk)
     return render(request, "actions/effectiveness.html", {"action": action, "form": form})
 
 
-@login_required
+@gate("actions.set_actions")
 @require_http_methods(["GET", "POST"])
 def action_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if user.role not in services.SETTERS:
-        raise Http404
     form = ActionFields(
         request.POST if request.method == "POST" else None, staff=_owner_choices(user)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            action = services.action_create(
+        with service_errors(form) as outcome:
+            action = services.action_set(
                 title=form.cleaned_data["title"],
                 owner=form.cleaned_data["owner"],
                 due_date=form.cleaned_data["due_date"],
-                source="manual",
-                created_by=user,
+                by=user,
                 description=form.cleaned_data["description"],
             )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, "Action added.")
             return redirect("actions:detail", action.pk)
     return render(
@@ -206,20 +188,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def supervision(request: HttpRequest, staff_id: int | None = None) -> HttpResponse:
-    user: Any = request.user
-    _needs_children(user)
-    if staff_id is None:
-        if user.staff is None:
-            raise Http404
-        staff = user.staff
-    else:
-        staff = supervisees_visible(user=user).filter(pk=staff_id).first()
-        if staff is None:
-            raise Http404
-    agenda = supervision_agenda(staff=staff)
+def _supervision_page(request: HttpRequest, staff: Staff) -> HttpResponse:
     rows = [
         [
             a.title,
@@ -228,7 +197,7 @@ def supervision(request: HttpRequest, staff_id: int | None = None) -> HttpRespon
             f"{a.due_date:%-d %B %Y}",
             _status(a),
         ]
-        for a in agenda
+        for a in supervision_agenda(staff=staff)
     ]
     return render(
         request,
@@ -242,16 +211,23 @@ def supervision(request: HttpRequest, staff_id: int | None = None) -> HttpRespon
     )
 
 
-def _leaders_only(user: Any) -> None:
-    if user.role not in LEADERSHIP_ROLES:
-        raise Http404
+@gate("actions.view_own_supervision_agenda")
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    return _supervision_page(request, user.staff)
 
 
-@login_required
+@gate("actions.view_actions")
+@require_GET
+def supervision_for(request: HttpRequest, staff_id: int) -> HttpResponse:
+    return _supervision_page(request, supervisee_get_visible(user=request.user, pk=staff_id))
+
+
+@gate("actions.view_recommendations")
 @require_GET
 def outstanding(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    _leaders_only(user)
     form = RecommendationFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -261,8 +237,6 @@ def outstanding(request: HttpRequest) -> HttpResponse:
             "area_id": form.cleaned_data["area"].pk if form.cleaned_data["area"] else None,
         }
     actions = list(recommendations(user=user, **filters)[:500])
-    total = len(actions)
-    done = sum(1 for a in actions if a.status == "done")
     return render(
         request,
         "actions/outstanding.html",
@@ -270,20 +244,17 @@ def outstanding(request: HttpRequest) -> HttpResponse:
             "form": form,
             "head": ["Action", "Owner", "Source", "Due", "Status"],
             "rows": _action_rows(actions),
-            "total": total,
-            "done": done,
+            "total": len(actions),
+            "done": sum(1 for a in actions if a.status == ActionStatus.DONE),
             "overdue": sum(1 for a in actions if _is_overdue(a)),
         },
     )
 
 
-@login_required
+@gate("actions.view_overdue")
 @require_GET
 def overdue(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if user.role not in MEETING_ROLES:
-        raise Http404
-    data = overdue_summary(user=user)
+    data = overdue_summary(user=request.user)
     return render(
         request,
         "actions/overdue.html",
@@ -298,40 +269,31 @@ def overdue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@gate("actions.view_plans")
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if user.role not in MEETING_ROLES:
-        raise Http404
     rows = [
         [
             {"text": p.title, "href": reverse("actions:plan_detail", args=[p.pk])},
             p.get_kind_display(),
             p.owner.full_name,
         ]
-        for p in action_plan_list_visible(user=user)
+        for p in action_plan_list_visible(user=request.user)
     ]
     return render(
-        request,
-        "actions/plan_list.html",
-        {"head": ["Plan", "Kind", "Owner"], "rows": rows, "can_add": user.role in LEADERS},
+        request, "actions/plan_list.html", {"head": ["Plan", "Kind", "Owner"], "rows": rows}
     )
 
 
-@login_required
+@gate("actions.manage_plans")
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if user.role not in LEADERS:
-        raise Http404
     form = PlanForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             plan = services.action_plan_create(by=user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, "Plan created.")
             return redirect("actions:plan_detail", plan.pk)
     return render(
@@ -341,45 +303,37 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@gate("actions.view_plans")
 @require_http_methods(["GET", "POST"])
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     plan = action_plan_get_visible(user=user, pk=pk)
-    if plan is None:
-        raise Http404
     form = ActionFields(
         request.POST if request.method == "POST" else None, staff=_owner_choices(user)
     )
     if request.method == "POST":
-        if user.role not in LEADERS:
-            raise PermissionDenied
+        require(user, "actions.manage_plans")
         if form.is_valid():
-            try:
+            with service_errors(form) as outcome:
                 services.action_plan_add_action(
                     plan=plan,
                     by=user,
-                    **{
-                        "title": form.cleaned_data["title"],
-                        "owner": form.cleaned_data["owner"],
-                        "due_date": form.cleaned_data["due_date"],
-                        "description": form.cleaned_data["description"],
-                    },
+                    title=form.cleaned_data["title"],
+                    owner=form.cleaned_data["owner"],
+                    due_date=form.cleaned_data["due_date"],
+                    description=form.cleaned_data["description"],
                 )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+            if outcome.ok:
                 messages.success(request, "Action added to the plan.")
                 return redirect("actions:plan_detail", plan.pk)
-    actions = plan.actions.select_related("owner").order_by("due_date", "pk")
     return render(
         request,
         "actions/plan_detail.html",
         {
             "plan": plan,
             "head": ["Action", "Owner", "Source", "Due", "Status"],
-            "rows": _action_rows(actions),
-            "form": form if user.role in LEADERS else None,
+            "rows": _action_rows(action_plan_actions(plan=plan)),
+            "form": form if allowed(user, "actions.manage_plans") else None,
             "summary": [
                 ("Kind", plan.get_kind_display()),
                 ("Owner", plan.owner.full_name),
@@ -390,39 +344,28 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@gate("actions.view_meetings")
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if user.role not in MEETING_ROLES:
-        raise Http404
     rows = [
         [
             {"text": f"{m.date:%-d %B %Y}", "href": reverse("actions:meeting_detail", args=[m.pk])},
             m.get_kind_display(),
         ]
-        for m in meeting_list_visible(user=user)
+        for m in meeting_list_visible(user=request.user)
     ]
-    return render(
-        request,
-        "actions/meeting_list.html",
-        {"head": ["Date", "Meeting"], "rows": rows, "can_add": user.role in LEADERS},
-    )
+    return render(request, "actions/meeting_list.html", {"head": ["Date", "Meeting"], "rows": rows})
 
 
-@login_required
+@gate("actions.record_meetings")
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if user.role not in LEADERS:
-        raise Http404
     form = MeetingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form) as outcome:
             meeting = services.meeting_create(by=user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, "Meeting recorded.")
             return redirect("actions:meeting_detail", meeting.pk)
     return render(
@@ -432,14 +375,11 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@gate("actions.view_meetings")
 @require_http_methods(["GET", "POST"])
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     meeting = meeting_get_visible(user=user, pk=pk)
-    if meeting is None:
-        raise Http404
-    leader = user.role in LEADERS
     action_form = MeetingActionForm(
         request.POST if request.POST.get("form") == "action" else None,
         staff=_owner_choices(user),
@@ -451,11 +391,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         prefix="minutes",
     )
     if request.method == "POST":
-        if not leader:
-            raise PermissionDenied
+        require(user, "actions.record_meetings")
         form: Any = action_form if request.POST.get("form") == "action" else minutes_form
         if form.is_valid():
-            try:
+            with service_errors(form) as outcome:
                 if form is action_form:
                     action = services.meeting_add_action(
                         meeting=meeting,
@@ -466,15 +405,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         by=user,
                         description=form.cleaned_data["description"],
                     )
-                    messages.success(request, f"Action {action.log_reference} added.")
+                    done = f"Action {action.log_reference} added."
                 else:
                     services.meeting_update_minutes(
                         meeting=meeting, by=user, minutes=form.cleaned_data["minutes"]
                     )
-                    messages.success(request, "Minutes saved.")
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+                    done = "Minutes saved."
+            if outcome.ok:
+                messages.success(request, done)
                 return redirect("actions:meeting_detail", meeting.pk)
     carried = [
         [
@@ -487,16 +425,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         for a in meeting_carried_forward(meeting=meeting)
     ]
-    log_head = ["Number", "Action", "Lead", "Source", "Due", "Status"]
     return render(
         request,
         "actions/meeting_detail.html",
         {
             "meeting": meeting,
-            "leader": leader,
             "action_form": action_form,
             "minutes_form": minutes_form,
-            "log_head": log_head,
+            "log_head": ["Number", "Action", "Lead", "Source", "Due", "Status"],
             "log_rows": _action_rows(meeting_action_log(meeting=meeting), with_ref=True),
             "carried_head": ["Number", "Action", "Lead", "Meeting", "Due", "Status"],
             "carried_rows": carried,

@@ -23,7 +23,8 @@ def test_actions_are_scoped_and_updatable_by_the_owner(council, client_for):
         json.dumps({"status": "done"}),
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422  # Invalid: no evidence (ADR 0004)
+    assert response.json()["detail"] == "Enter the evidence that the action is complete."
     response = client.patch(
         f"/api/v1/actions/{mine.pk}",
         json.dumps({"status": "done", "evidence": "Plan updated"}),
