@@ -85,8 +85,9 @@ class PlanDetailOut(PlanOut):
     actions: list[ActionOut]
 
     @staticmethod
-    def resolve_actions(obj: Any) -> list[Any]:
-        return list(action_plan_actions(plan=obj))
+    def resolve_actions(obj: Any, context: Any) -> list[Any]:
+        """Only the plan's actions the caller may see (each keeps its own scope)."""
+        return list(action_plan_actions(plan=obj, user=context["request"].user))
 
 
 class MeetingOut(Schema):
@@ -100,8 +101,9 @@ class MeetingDetailOut(MeetingOut):
     actions: list[ActionOut]
 
     @staticmethod
-    def resolve_actions(obj: Any) -> list[Any]:
-        return list(meeting_action_log(meeting=obj))
+    def resolve_actions(obj: Any, context: Any) -> list[Any]:
+        """Only the log's actions the caller may see (each keeps its own scope)."""
+        return list(meeting_action_log(meeting=obj, user=context["request"].user))
 
 
 @router.get("", response=list[ActionOut])

@@ -155,8 +155,9 @@ def action_plan_get_visible(*, user: Any, pk: int, via: str = "page") -> ActionP
     )
 
 
-def action_plan_actions(*, plan: ActionPlan) -> QuerySet[Action]:
-    return plan.actions.select_related("owner").order_by("due_date", "pk")
+def action_plan_actions(*, plan: ActionPlan, user: Any) -> QuerySet[Action]:
+    """The plan's actions the person may see: each action keeps its own scope."""
+    return action_list_visible(user=user).filter(plan=plan).order_by("due_date", "pk")
 
 
 def meeting_list_visible(*, user: Any) -> QuerySet[Meeting]:
@@ -172,18 +173,25 @@ def meeting_get_visible(*, user: Any, pk: int, via: str = "page") -> Meeting:
     )
 
 
-def meeting_action_log(*, meeting: Meeting) -> QuerySet[Action]:
-    return meeting.actions.select_related("owner").order_by("item_number", "item_letter")
-
-
-def meeting_carried_forward(*, meeting: Meeting) -> QuerySet[Action]:
-    """Open actions from earlier meetings of the same kind: their status is carried forward."""
+def meeting_action_log(*, meeting: Meeting, user: Any) -> QuerySet[Action]:
+    """The meeting's action log as far as the person may see it: each action keeps its own
+    scope."""
     return (
-        Action.objects.filter(
+        action_list_visible(user=user)
+        .filter(meeting=meeting)
+        .order_by("item_number", "item_letter")
+    )
+
+
+def meeting_carried_forward(*, meeting: Meeting, user: Any) -> QuerySet[Action]:
+    """Open actions from earlier meetings of the same kind, in the person's scope: their status
+    is carried forward."""
+    return (
+        action_list_visible(user=user)
+        .filter(
             meeting__kind=meeting.kind,
             meeting__date__lt=meeting.date,
             status__in=OPEN_STATUSES,
         )
-        .select_related("owner", "meeting")
         .order_by("meeting__date", "item_number", "item_letter")
     )

@@ -332,7 +332,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "plan": plan,
             "head": ["Action", "Owner", "Source", "Due", "Status"],
-            "rows": _action_rows(action_plan_actions(plan=plan)),
+            "rows": _action_rows(action_plan_actions(plan=plan, user=user)),
             "form": form if allowed(user, "actions.manage_plans") else None,
             "summary": [
                 ("Kind", plan.get_kind_display()),
@@ -423,7 +423,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             f"{a.due_date:%-d %B %Y}",
             _status(a),
         ]
-        for a in meeting_carried_forward(meeting=meeting)
+        for a in meeting_carried_forward(meeting=meeting, user=user)
     ]
     return render(
         request,
@@ -433,7 +433,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_form": action_form,
             "minutes_form": minutes_form,
             "log_head": ["Number", "Action", "Lead", "Source", "Due", "Status"],
-            "log_rows": _action_rows(meeting_action_log(meeting=meeting), with_ref=True),
+            "log_rows": _action_rows(meeting_action_log(meeting=meeting, user=user), with_ref=True),
             "carried_head": ["Number", "Action", "Lead", "Meeting", "Due", "Status"],
             "carried_rows": carried,
         },

@@ -52,3 +52,35 @@ def test_plans_and_meetings(council, client_for):
         == 404
     )
     assert client_for(Role.ELECTED_MEMBER).get("/api/v1/actions/plans").json()["items"] == []
+
+
+@pytest.mark.parametrize("detail", ["plans", "meetings"])
+@pytest.mark.parametrize(
+    ("role", "sees_far"),
+    [(Role.TEAM_MANAGER, False), (Role.SERVICE_MANAGER, False), (Role.QA_OFFICER, True)],
+)
+def test_nested_actions_in_plan_and_meeting_details_are_filtered_by_their_own_scope(
+    council, client_for, detail, role, sees_far
+):
+    """Issue 17: a plan's or meeting's detail lists only the actions the reader may see."""
+    plan, meeting = ActionPlanFactory(), MeetingFactory()
+    parent = {"plan": plan} if detail == "plans" else {"meeting": meeting}
+    home = ActionFactory(
+        owner=council.users[Role.PRACTITIONER].staff,
+        team=council.home_team,
+        child=council.own_child,
+        item_number=1,
+        item_letter="a",
+        **parent,
+    )
+    far = ActionFactory(
+        team=council.other_area_team,
+        child=council.far_child,
+        item_number=1,
+        item_letter="b",
+        **parent,
+    )
+    pk = plan.pk if detail == "plans" else meeting.pk
+    body = client_for(role).get(f"/api/v1/actions/{detail}/{pk}").json()
+    expected = [home.pk, far.pk] if sees_far else [home.pk]
+    assert sorted(a["id"] for a in body["actions"]) == expected

@@ -199,3 +199,46 @@ def test_plan_action_closes_only_after_the_effectiveness_check(council, client_f
     )
     action.refresh_from_db()
     assert action.status == ActionStatus.DONE
+
+
+@pytest.mark.parametrize("page_of", ["plan", "meeting"])
+def test_plan_and_meeting_pages_list_only_the_actions_the_reader_may_see(
+    council, client_for, page_of
+):
+    """Issue 17: nested actions follow their own scope on the pages as in the API."""
+    plan = ActionPlanFactory()
+    earlier = MeetingFactory(kind=MeetingKind.QA_BOARD, date=dt.date(2026, 2, 2))
+    meeting = MeetingFactory(kind=MeetingKind.QA_BOARD, date=dt.date(2026, 3, 2))
+    for n, (title, team, owner) in enumerate(
+        [
+            ("Home team action", council.home_team, council.users[Role.PRACTITIONER].staff),
+            ("Far team action", council.other_area_team, StaffFactory()),
+        ],
+        start=1,
+    ):
+        if page_of == "plan":
+            ActionFactory(title=title, team=team, owner=owner, plan=plan)
+        else:
+            ActionFactory(title=title, team=team, owner=owner, meeting=meeting, item_number=n)
+            ActionFactory(
+                title=f"Carried: {title}", team=team, owner=owner, meeting=earlier, item_number=n
+            )
+    url = f"/actions/plans/{plan.pk}/" if page_of == "plan" else f"/actions/meetings/{meeting.pk}/"
+    captions = ["Actions"] if page_of == "plan" else ["Action log"]
+    column = 0 if page_of == "plan" else 1
+
+    def titles(role, caption):
+        page = soup(client_for(role).get(url))
+        table = next(t for t in page.select("table") if t.caption.get_text(strip=True) == caption)
+        return [tr.select("th, td")[column].get_text(strip=True) for tr in table.select("tbody tr")]
+
+    for caption in captions:
+        assert titles(Role.TEAM_MANAGER, caption) == ["Home team action"]
+        assert titles(Role.QA_OFFICER, caption) == ["Home team action", "Far team action"]
+    if page_of == "meeting":
+        caption = "Carried forward from earlier meetings"
+        assert titles(Role.TEAM_MANAGER, caption) == ["Carried: Home team action"]
+        assert titles(Role.QA_OFFICER, caption) == [
+            "Carried: Home team action",
+            "Carried: Far team action",
+        ]
