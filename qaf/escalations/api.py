@@ -1,20 +1,25 @@
-"""JSON API for escalations: exactly the scoping of the pages (out of scope is 404)."""
+"""JSON API for escalations: exactly the scoping of the pages (out of scope is 404). Domain
+errors reach the client through the API's one exception handler (qaf.api.api): 422 for bad
+input, 403 for a step the person may not take, 409 for a step not possible from the state."""
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from qaf.cases.selectors import child_get_visible
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.permissions import api_gate
 
 from . import services
-from .selectors import escalation_dashboard, escalation_get_visible, escalation_list_visible
+from .selectors import (
+    child_get_for_concern,
+    escalation_dashboard,
+    escalation_get_visible,
+    escalation_list_visible,
+)
+from .workflows import ESCALATION_WORKFLOW
 
 router = Router(tags=["escalations"])
 
@@ -30,6 +35,20 @@ class StepOut(Schema):
     @staticmethod
     def resolve_by(obj: Any) -> str:
         return obj.by.username
+
+
+class AvailableStepOut(Schema):
+    """A step the caller may take now: POST it to .../steps as `action`."""
+
+    name: str
+    label: str
+    to_status: str
+    reason: str
+    reason_required: bool
+
+    @staticmethod
+    def resolve_to_status(obj: Any) -> str:
+        return str(obj.target)
 
 
 class EscalationOut(Schema):
@@ -55,10 +74,15 @@ class EscalationOut(Schema):
 
 class EscalationDetailOut(EscalationOut):
     steps: list[StepOut]
+    available_steps: list[AvailableStepOut]
 
     @staticmethod
     def resolve_steps(obj: Any) -> list[Any]:
         return list(obj.steps.select_related("by"))
+
+    @staticmethod
+    def resolve_available_steps(obj: Any, context: Any) -> list[Any]:
+        return ESCALATION_WORKFLOW.available(obj, by=context["request"].user)
 
 
 class RaiseIn(Schema):
@@ -97,69 +121,51 @@ class DashboardOut(Schema):
     periods: list[PeriodOut]
 
 
-def _refuse(exc: Exception) -> HttpError:
-    if isinstance(exc, PermissionDenied):
-        return HttpError(403, str(exc) or "Forbidden")
-    if isinstance(exc, IllegalTransition):
-        return HttpError(409, str(exc))
-    return HttpError(400, str(exc))
-
-
 @router.get("", response=list[EscalationOut])
+@api_gate("accounts.signed_in")
 @paginate
 def list_escalations(request: HttpRequest) -> Any:
+    """Escalations in your scope (an empty list for roles that see no child)."""
     return escalation_list_visible(user=request.user).order_by("deadline_at", "pk")
 
 
 @router.get("/dashboard", response=DashboardOut)
+@api_gate("escalations.view_dashboard")
 def escalations_dashboard(request: HttpRequest) -> Any:
     """Council-wide aggregates: no child can be identified."""
-    if getattr(request.user, "role", "") == "partner_auditor":
-        raise HttpError(404, "Not found")
     return escalation_dashboard()
 
 
 @router.get("/{int:escalation_id}", response=EscalationDetailOut)
+@api_gate("escalations.view_escalations")
 def get_escalation(request: HttpRequest, escalation_id: int) -> Any:
-    escalation = escalation_get_visible(user=request.user, pk=escalation_id, via="api")
-    if escalation is None:
-        raise HttpError(404, "Not found")
-    return escalation
+    return escalation_get_visible(user=request.user, pk=escalation_id, via="api")
 
 
 @router.post("", response={201: EscalationOut})
+@api_gate("escalations.raise_escalation")
 def raise_escalation(request: HttpRequest, payload: RaiseIn) -> Any:
-    child = child_get_visible(user=request.user, pk=payload.child_id, via="api")
-    if child is None:
-        raise HttpError(404, "Not found")
-    try:
-        escalation = services.escalation_raise(
-            child=child,
-            kind=payload.kind,
-            raised_by=request.user,
-            source=payload.source,
-            reason=payload.reason,
-        )
-    except (DomainError, PermissionDenied) as exc:
-        raise _refuse(exc) from exc
+    user: Any = request.user
+    child = child_get_for_concern(user=user, pk=payload.child_id, via="api")
+    escalation = services.escalation_raise(
+        child=child,
+        kind=payload.kind,
+        raised_by=user,
+        source=payload.source,
+        reason=payload.reason,
+    )
     return Status(201, escalation)
 
 
 @router.post("/{int:escalation_id}/steps", response=EscalationDetailOut)
+@api_gate("escalations.view_escalations")
 def take_step(request: HttpRequest, escalation_id: int, payload: StepIn) -> Any:
-    escalation = escalation_get_visible(user=request.user, pk=escalation_id, via="api")
-    if escalation is None:
-        raise HttpError(404, "Not found")
-    try:
-        if payload.action == "agree_actions":
-            return services.escalation_agree_actions(
-                escalation=escalation,
-                by=request.user,
-                discussion=payload.note,
-                actions=payload.actions,
-            )
-        return services.escalation_transition(
-            escalation=escalation, action=payload.action, by=request.user, note=payload.note
-        )
-    except (DomainError, PermissionDenied) as exc:
-        raise _refuse(exc) from exc
+    user: Any = request.user
+    escalation = escalation_get_visible(user=user, pk=escalation_id, via="api")
+    return services.escalation_take_step(
+        escalation=escalation,
+        step=payload.action,
+        by=user,
+        note=payload.note,
+        actions=payload.actions,
+    )

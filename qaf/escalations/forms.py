@@ -1,5 +1,7 @@
 """Forms: field validation only. Business rules live in services.py."""
 
+from typing import cast
+
 from django import forms
 
 from .models import (
@@ -95,11 +97,15 @@ class RequestForm(forms.Form):
         error_messages={"required": "Enter the reason"},
     )
 
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        """`kinds`: the requests the escalation's kind and state allow now."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label="Do you approve this request?",
-        choices=[("approve", "Approve"), ("refuse", "Refuse")],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether to approve or refuse the request"},
     )
@@ -109,6 +115,11 @@ class DecideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
+
+    def __init__(self, *args, decisions: list[tuple[str, str]], **kwargs):
+        """`decisions`: the steps (approve, refuse) the person may take on the request now."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["decision"]).choices = decisions
 
 
 class ClosureDayForm(forms.Form):

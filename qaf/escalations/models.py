@@ -42,6 +42,19 @@ class EscalationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Groupings the selectors and the dashboard count by (the workflow itself is workflows.py).
+BEFORE_SIGN_OFF = frozenset(
+    {
+        EscalationStatus.RAISED,
+        EscalationStatus.ACKNOWLEDGED,
+        EscalationStatus.ACTIONS_AGREED,
+        EscalationStatus.ACTIONS_ON_FILE,
+    }
+)
+OPEN_STATES = BEFORE_SIGN_OFF | {EscalationStatus.SIGNED_OFF}
+FINISHED_STATES = frozenset({EscalationStatus.CLOSED, EscalationStatus.CANCELLED})
+
+
 class EscalationSource(models.TextChoices):
     AUDIT = "audit", "Case audit"
     CP_CHAIR = "cp_chair", "Child protection chair"

@@ -10,16 +10,25 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from qaf.access_log.services import AccessOutcome, access_log_record
-from qaf.accounts.models import Role
+from qaf.access_log.services import get_visible
+from qaf.accounts.permissions import (
+    is_assistant_director,
+    is_qa_unit,
+    is_service_manager,
+    is_team_manager,
+    sees_children,
+)
 from qaf.calendar import working_days_between
 from qaf.cases.models import Child
-from qaf.cases.selectors import child_list_visible
+from qaf.cases.selectors import child_get_visible, child_list_visible
 from qaf.common import clock
+from qaf.common.errors import NotFound
 from qaf.organisation.models import District, JobRole, Staff
 from qaf.organisation.selectors import ScopeKind, scope_for
 
 from .models import (
+    BEFORE_SIGN_OFF,
+    FINISHED_STATES,
     ClosureDay,
     Escalation,
     EscalationStatus,
@@ -27,7 +36,6 @@ from .models import (
     SecondPersonDecision,
     SecondPersonRequest,
 )
-from .transitions import BEFORE_SIGN_OFF, FINISHED_STATES
 
 
 def closure_days() -> frozenset[dt.date]:
@@ -37,6 +45,14 @@ def closure_days() -> frozenset[dt.date]:
 
 def closure_day_list() -> QuerySet[ClosureDay]:
     return ClosureDay.objects.select_related("created_by")
+
+
+def closure_day_get(*, pk: int) -> ClosureDay:
+    """A closure day (not child-level: nothing to log), or NotFound."""
+    closure = ClosureDay.objects.filter(pk=pk).first()
+    if closure is None:
+        raise NotFound()
+    return closure
 
 
 def _base() -> QuerySet[Escalation]:
@@ -57,18 +73,18 @@ def escalation_list_visible(*, user: Any) -> QuerySet[Escalation]:
     escalations = _base()
     if scope.kind == ScopeKind.EVERYTHING:
         return escalations
-    if scope.kind == ScopeKind.NOTHING or not user.sees_children:
+    if scope.kind == ScopeKind.NOTHING or not sees_children(user):
         return escalations.none()
     staff_id = scope.staff_id
-    if user.role == Role.SERVICE_MANAGER:
+    if is_service_manager(user):
         return escalations.filter(
             Q(district__service_manager_id=staff_id) | Q(team_id__in=scope.team_ids)
         )
-    if user.role == Role.ASSISTANT_DIRECTOR:
+    if is_assistant_director(user):
         return escalations.filter(
             Q(district__area__assistant_director_id=staff_id) | Q(team_id__in=scope.team_ids)
         )
-    if user.role == Role.TEAM_MANAGER:
+    if is_team_manager(user):
         return escalations.filter(team_id__in=scope.team_ids)
     if scope.kind == ScopeKind.OWN_CASELOAD:
         return escalations.filter(
@@ -79,17 +95,11 @@ def escalation_list_visible(*, user: Any) -> QuerySet[Escalation]:
     return escalations.none()
 
 
-def escalation_get_visible(*, user: Any, pk: int, via: str = "page") -> Escalation | None:
-    """One escalation, or None when missing or out of scope (the caller answers 404). Logged."""
-    escalation = escalation_list_visible(user=user).filter(pk=pk).first()
-    access_log_record(
-        user=user,
-        object_type="escalation",
-        object_id=pk,
-        via=via,
-        outcome=AccessOutcome.ALLOWED if escalation else AccessOutcome.NOT_FOUND,
+def escalation_get_visible(*, user: Any, pk: int, via: str = "page") -> Escalation:
+    """One escalation in the person's scope (logged; NotFound otherwise)."""
+    return get_visible(
+        escalation_list_visible(user=user), user=user, pk=pk, object_type="escalation", via=via
     )
-    return escalation
 
 
 def escalation_list_open_first(*, user: Any) -> list[Escalation]:
@@ -116,6 +126,17 @@ def second_person_request_list(*, escalation: Escalation) -> QuerySet[SecondPers
 
 def second_person_request_pending(*, escalation: Escalation) -> SecondPersonRequest | None:
     return escalation.requests.filter(decision=SecondPersonDecision.PENDING).first()
+
+
+def second_person_request_get_visible(
+    *, user: Any, pk: int, via: str = "page"
+) -> SecondPersonRequest:
+    """A second-person request on an escalation in the person's scope (logged; NotFound
+    otherwise)."""
+    requests = SecondPersonRequest.objects.filter(
+        escalation__in=escalation_list_visible(user=user)
+    ).select_related("escalation__child", "requested_by")
+    return get_visible(requests, user=user, pk=pk, object_type="second_person_request", via=via)
 
 
 def second_person_request_list_awaiting(*, user: Any) -> QuerySet[SecondPersonRequest]:
@@ -149,11 +170,11 @@ def practice_review_list_visible(*, user: Any) -> QuerySet[PracticeReview]:
     practitioner's team manager sees the appreciations and alerts about their team. A review
     whose QA form is still a draft: its reviewer and the QA unit only."""
     reviews = PracticeReview.objects.select_related("child", "reviewer", "alert")
-    if not user.sees_children:
+    if not sees_children(user):
         return reviews.none()
     scope = scope_for(user=user)
     if scope.kind == ScopeKind.EVERYTHING:
-        if user.is_qa_unit:
+        if is_qa_unit(user):
             return reviews
         return reviews.filter(Q(grade__gt="") | Q(reviewer_id=scope.staff_id))
     if scope.kind == ScopeKind.NOTHING:
@@ -164,16 +185,42 @@ def practice_review_list_visible(*, user: Any) -> QuerySet[PracticeReview]:
     )
 
 
-def practice_review_get_visible(*, user: Any, pk: int, via: str = "page") -> PracticeReview | None:
-    review = practice_review_list_visible(user=user).filter(pk=pk).first()
-    access_log_record(
+def practice_review_get_visible(*, user: Any, pk: int, via: str = "page") -> PracticeReview:
+    return get_visible(
+        practice_review_list_visible(user=user),
         user=user,
+        pk=pk,
         object_type="practice_review",
-        object_id=pk,
         via=via,
-        outcome=AccessOutcome.ALLOWED if review else AccessOutcome.NOT_FOUND,
     )
-    return review
+
+
+def practice_review_draft_get_visible(*, user: Any, pk: int, via: str = "page") -> PracticeReview:
+    """The person's own practice review whose QA form's outcome is not yet recorded: what its
+    form pages work on (anyone else, or a recorded review: NotFound)."""
+    drafts = (
+        practice_review_list_visible(user=user)
+        .filter(grade="", form__isnull=False, form__author_id=getattr(user, "pk", None))
+        .select_related("form__tool_version__tool", "form__child", "form__author")
+        .defer("form__tool_version__definition_data")
+    )
+    return get_visible(drafts, user=user, pk=pk, object_type="practice_review", via=via)
+
+
+def child_get_for_concern(*, user: Any, pk: int, via: str = "page") -> Child:
+    """The child a concern or review is about: one the person sees (logged; NotFound
+    otherwise)."""
+    child = child_get_visible(user=user, pk=pk, via=via)
+    if child is None:  # child_get_visible answers None until qaf.cases raises NotFound itself
+        raise NotFound()
+    return child
+
+
+def child_find_visible(*, user: Any, council_child_id: str) -> Child | None:
+    """The child with this council child ID among those the person sees (the read logged), or
+    None: forms say so on the field."""
+    match = child_list_visible(user=user).filter(council_child_id=council_child_id.strip()).first()
+    return None if match is None else child_get_for_concern(user=user, pk=match.pk)
 
 
 def children_reviewable(*, user: Any) -> QuerySet[Child]:

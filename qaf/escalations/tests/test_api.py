@@ -30,6 +30,8 @@ def test_detail_is_scoped(council, client_for, raise_on):
     body = client_for(Role.QA_OFFICER).get(f"/api/v1/escalations/{far.pk}").json()
     assert body["reference"] == f"E{far.pk}"
     assert [s["action"] for s in body["steps"]] == ["raise"]
+    # what the caller may do next: the QA unit may cancel a raised escalation
+    assert [s["name"] for s in body["available_steps"]] == ["cancel"]
 
 
 def test_raise_and_steps_through_the_api(council, client_for):
@@ -59,7 +61,7 @@ def test_raise_and_steps_through_the_api(council, client_for):
         )
         assert (
             post(sm, url, {"action": "agree_actions", "note": "Talked", "actions": []}).status_code
-            == 400
+            == 422  # Invalid (ADR 0004: bad input is 422 everywhere)
         )
         body = post(
             sm, url, {"action": "agree_actions", "note": "Talked", "actions": ["Visit"]}
@@ -67,14 +69,14 @@ def test_raise_and_steps_through_the_api(council, client_for):
         assert body["status"] == EscalationStatus.ACTIONS_AGREED
 
 
-def test_raise_on_out_of_scope_child_is_404_and_bad_input_400(council, client_for):
+def test_raise_on_out_of_scope_child_is_404_and_bad_input_422(council, client_for):
     client = client_for(Role.PRACTITIONER)
     data = {"child_id": council.far_child.pk, "kind": "practice", "source": "manual", "reason": "r"}
     assert post(client, "/api/v1/escalations/", data).status_code == 404
     data["child_id"] = council.own_child.pk
     data["kind"] = "urgent"
     response = post(client, "/api/v1/escalations/", data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "safeguarding concern or a practice concern" in response.json()["detail"]
 
 

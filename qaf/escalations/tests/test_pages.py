@@ -115,9 +115,13 @@ def test_step_form_errors_and_illegal_step(council, client_for, raise_on):
     page = soup(sm.post(f"/escalations/{escalation.pk}/cancel/", {"note": ""}))
     assert error_links(page) == [("#id_note", "Enter the reason for cancelling")]
     page = soup(sm.post(f"/escalations/{escalation.pk}/sign_off/", {"note": "Early"}))
-    assert error_links(page)[0][1].startswith(
-        "This escalation is raised: it cannot move to signed off"
-    )
+    assert error_links(page) == [
+        (
+            "#form-errors",
+            "This escalation is raised: “Record management oversight and sign off” is not "
+            "possible now.",
+        )
+    ]
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.RAISED
 

@@ -7,10 +7,9 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 from django.core import mail
-from django.core.exceptions import PermissionDenied
 
 from qaf.accounts.models import Role
-from qaf.common.errors import DomainError
+from qaf.common.errors import IllegalTransition, Invalid, NotAllowed
 from qaf.escalations.models import (
     Escalation,
     EscalationSource,
@@ -69,7 +68,7 @@ def test_iro_form_graded_inadequate_raises_a_practice_alert(
         )
         assert review.is_draft and review.form.tool_version.tool.key == "iro-post-review-qa"
         assert review.form.author == iro and review.form.child == council.cic_child
-        with pytest.raises(FormIncomplete):
+        with pytest.raises(FormIncomplete, match="The form cannot be submitted yet"):
             practice_review_submit(review=review, by=iro)
         review.refresh_from_db()
         assert review.is_draft and not Escalation.objects.exists()
@@ -89,7 +88,7 @@ def test_iro_form_graded_inadequate_raises_a_practice_alert(
     assert review.alert == alert and alert.source == EscalationSource.IRO
     assert alert.kind == "practice"
     assert len(mail.outbox) == 1 and alert.child.council_child_id in mail.outbox[0].body
-    with pytest.raises(DomainError):
+    with pytest.raises(IllegalTransition, match="already been recorded"):
         practice_review_submit(review=review, by=iro)
 
 
@@ -111,7 +110,7 @@ def test_midway_review_needs_a_plan_and_uses_the_reviewers_form(council):
         )
         assert review.form.tool_version.tool.key == "iro-post-review-qa"
         assert review.involvement is not None
-        with pytest.raises(DomainError, match="does not record child protection"):
+        with pytest.raises(Invalid, match="does not record child protection"):
             practice_review_start(
                 child=council.cp_child,
                 by=iro,
@@ -238,7 +237,7 @@ def test_a_draft_review_is_seen_by_its_reviewer_and_the_qa_unit_only(council):
     other = practice_review_start(
         child=council.cic_child, by=iro, meeting_date=dt.date(2026, 3, 2), kind="cic_review"
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed, match="Only the reviewer submits their QA form"):
         practice_review_submit(review=other, by=council.users[Role.QA_OFFICER])
 
 

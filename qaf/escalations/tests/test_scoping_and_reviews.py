@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import PermissionDenied
 
 from qaf.accounts.models import Role
-from qaf.common.errors import DomainError
+from qaf.common.errors import Invalid, NotAllowed
 from qaf.escalations.models import (
     Escalation,
     EscalationKind,
@@ -20,9 +19,8 @@ from qaf.escalations.models import (
 )
 from qaf.escalations.selectors import escalation_dashboard, escalation_list_visible
 from qaf.escalations.services import (
-    escalation_agree_actions,
     escalation_propose_for_grade,
-    escalation_transition,
+    escalation_take_step,
     practice_review_record,
 )
 from qaf.escalations.tests.conftest import at
@@ -67,10 +65,12 @@ def test_dashboard_counts_by_district_and_share_in_time(council, escalations):
     sm, tm = council.users[Role.SERVICE_MANAGER], council.users[Role.TEAM_MANAGER]
     own = escalations["own"]
     with time_machine.travel(at(2026, 3, 3, 9, 0), tick=False):  # deadline end of Tue 3 March
-        own = escalation_transition(escalation=own, action="acknowledge", by=sm)
-        own = escalation_agree_actions(escalation=own, by=sm, discussion="d", actions=["a"])
-        own = escalation_transition(escalation=own, action="confirm_on_file", by=tm, note="n")
-        own = escalation_transition(escalation=own, action="sign_off", by=sm, note="n")
+        own = escalation_take_step(escalation=own, step="acknowledge", by=sm)
+        own = escalation_take_step(
+            escalation=own, step="agree_actions", by=sm, note="d", actions=["a"]
+        )
+        own = escalation_take_step(escalation=own, step="confirm_on_file", by=tm, note="n")
+        own = escalation_take_step(escalation=own, step="sign_off", by=sm, note="n")
     with time_machine.travel(at(2026, 3, 10, 9, 0), tick=False):
         data = escalation_dashboard()
     rows = {r.district: r for r in data["districts"]}
@@ -186,7 +186,7 @@ def test_inadequate_iro_review_raises_a_practice_alert(council, django_capture_o
 def test_bad_reviews_are_refused_and_change_nothing(council, role, kind, grade, date, message):
     with (
         time_machine.travel(at(2026, 3, 2, 10, 0), tick=False),
-        pytest.raises(DomainError, match=message),
+        pytest.raises(Invalid, match=message),
     ):
         practice_review_record(
             child=council.cic_child,
@@ -200,7 +200,7 @@ def test_bad_reviews_are_refused_and_change_nothing(council, role, kind, grade, 
 
 
 def test_midway_review_needs_a_plan_and_practitioners_cannot_record(council):
-    with pytest.raises(DomainError, match="mid-way review needs an open"):
+    with pytest.raises(Invalid, match="mid-way review needs an open"):
         record(
             council,
             Role.QA_OFFICER,
@@ -208,7 +208,7 @@ def test_midway_review_needs_a_plan_and_practitioners_cannot_record(council):
             PracticeGrade.GOOD,
             ReviewKind.MIDWAY_REVIEW,
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed, match="Only CP chairs, IROs and the QA unit record"):
         record(
             council,
             Role.PRACTITIONER,
@@ -231,8 +231,23 @@ def test_actions_agreed_on_a_practice_alert_are_practice_alert_actions(
     district.service_manager = council.users[Role.SERVICE_MANAGER].staff
     district.save()
     sm = council.users[Role.SERVICE_MANAGER]
-    alert = escalation_transition(escalation=review.alert, action="acknowledge", by=sm)
-    escalation_agree_actions(
-        escalation=alert, by=sm, discussion="d", actions=["Review contact plan"]
+    alert = escalation_take_step(escalation=review.alert, step="acknowledge", by=sm)
+    escalation_take_step(
+        escalation=alert, step="agree_actions", by=sm, note="d", actions=["Review contact plan"]
     )
     assert list(Action.objects.values_list("source", flat=True)) == [ActionSource.PRACTICE_ALERT]
+
+
+@pytest.mark.parametrize("role", [None, Role.ELECTED_MEMBER, Role.PARTNER_AUDITOR])
+def test_raising_needs_an_account_that_sees_children(council, role):
+    from qaf.escalations.services import escalation_raise
+
+    with pytest.raises(NotAllowed, match="cannot raise concerns about a child"):
+        escalation_raise(
+            child=council.own_child,
+            kind=EscalationKind.SAFEGUARDING,
+            raised_by=None if role is None else council.users[role],
+            source=EscalationSource.FEEDBACK,
+            reason="The trigger words",
+        )
+    assert not Escalation.objects.exists()

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from qaf.accounts.models import Role
 from qaf.escalations.models import EscalationReminder, EscalationStatus, ReminderKind
-from qaf.escalations.services import escalation_transition
+from qaf.escalations.services import escalation_take_step
 from qaf.escalations.tests.conftest import at
 from qaf.escalations.tests.factories import ClosureDayFactory
 
@@ -82,8 +82,8 @@ def test_cancelled_escalations_are_not_chased(
     council, raise_on, django_capture_on_commit_callbacks
 ):
     escalation = raise_on(at(2026, 3, 6, 11, 0))
-    escalation_transition(
-        escalation=escalation, action="cancel", by=council.users[Role.QA_OFFICER], note="Duplicate"
+    escalation_take_step(
+        escalation=escalation, step="cancel", by=council.users[Role.QA_OFFICER], note="Duplicate"
     )
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.CANCELLED

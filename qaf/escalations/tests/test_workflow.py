@@ -5,11 +5,10 @@ import itertools
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import PermissionDenied
 
 from qaf.accounts.models import Role
 from qaf.actions.models import Action, ActionSource
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import Conflict, IllegalTransition, Invalid, NotAllowed
 from qaf.escalations.models import (
     Escalation,
     EscalationKind,
@@ -19,13 +18,12 @@ from qaf.escalations.models import (
     SecondPersonRequestKind,
 )
 from qaf.escalations.services import (
-    escalation_agree_actions,
-    escalation_transition,
+    escalation_take_step,
     second_person_request_create,
     second_person_request_decide,
 )
 from qaf.escalations.tests.conftest import at
-from qaf.escalations.transitions import TRANSITIONS
+from qaf.escalations.workflows import ESCALATION_WORKFLOW
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +39,9 @@ HAPPY_PATH = [
 
 def step(council, escalation, action, role, note="Recorded on the file."):
     user = council.users[role]
-    if action == "agree_actions":
-        return escalation_agree_actions(
-            escalation=escalation, by=user, discussion=note, actions=["Visit within 5 days"]
-        )
-    return escalation_transition(escalation=escalation, action=action, by=user, note=note)
+    return escalation_take_step(
+        escalation=escalation, step=action, by=user, note=note, actions=["Visit within 5 days"]
+    )
 
 
 def walk_to(council, escalation, status):
@@ -79,10 +75,11 @@ def test_happy_path_timestamps_each_step_with_who(council, raise_on):
 
 def test_agreed_actions_become_tracked_actions_for_the_worker(council, raise_on):
     escalation = walk_to(council, raise_on(at(2026, 3, 2, 10, 0)), S.ACKNOWLEDGED)
-    escalation_agree_actions(
+    escalation_take_step(
         escalation=escalation,
+        step="agree_actions",
         by=council.users[Role.SERVICE_MANAGER],
-        discussion="Met the worker and the manager.",
+        note="Met the worker and the manager.",
         actions=["Visit the child", "  ", "Update the plan"],
     )
     actions = Action.objects.filter(source=ActionSource.ESCALATION).order_by("pk")
@@ -92,7 +89,7 @@ def test_agreed_actions_become_tracked_actions_for_the_worker(council, raise_on)
     assert {a.child for a in actions} == {council.own_child}
 
 
-ALL_ACTIONS = [a for a in TRANSITIONS if a != "close_without_sign_off"]
+ALL_ACTIONS = [a for a in ESCALATION_WORKFLOW.steps if a != "close_without_sign_off"]
 STATUS_ORDER = [
     S.RAISED,
     S.ACKNOWLEDGED,
@@ -108,14 +105,14 @@ STATUS_ORDER = [
     [
         (status, action)
         for status, action in itertools.product(STATUS_ORDER, ALL_ACTIONS)
-        if status not in TRANSITIONS[action].sources
+        if status not in ESCALATION_WORKFLOW.steps[action].sources
     ],
 )
 def test_every_illegal_step_raises_and_changes_nothing(council, raise_on, status, action):
     escalation = walk_to(council, raise_on(at(2026, 3, 2, 10, 0)), status)
     before = (escalation.status, EscalationStep.objects.count(), Action.objects.count())
     role = next((r for a, r, _ in HAPPY_PATH if a == action), Role.SERVICE_MANAGER)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="is not possible now"):
         step(council, escalation, action, role)
     escalation.refresh_from_db()
     assert (escalation.status, EscalationStep.objects.count(), Action.objects.count()) == before
@@ -123,13 +120,13 @@ def test_every_illegal_step_raises_and_changes_nothing(council, raise_on, status
 
 def test_no_sign_off_before_the_actions_are_on_file(council, raise_on):
     escalation = walk_to(council, raise_on(at(2026, 3, 2, 10, 0)), S.ACTIONS_AGREED)
-    with pytest.raises(IllegalTransition, match="cannot move to signed off"):
+    with pytest.raises(IllegalTransition, match="is actions agreed: “Record management oversight"):
         step(council, escalation, "sign_off", Role.SERVICE_MANAGER)
 
 
 def test_cancel_needs_a_reason_and_works_from_any_open_state(council, raise_on):
     escalation = walk_to(council, raise_on(at(2026, 3, 2, 10, 0)), S.ACTIONS_AGREED)
-    with pytest.raises(DomainError, match="reason for cancelling"):
+    with pytest.raises(Invalid, match="reason for cancelling"):
         step(council, escalation, "cancel", Role.SERVICE_MANAGER, note="  ")
     escalation.refresh_from_db()
     assert escalation.status == S.ACTIONS_AGREED
@@ -152,26 +149,24 @@ def test_wrong_role_is_refused(council, raise_on, action, role):
     escalation = raise_on(at(2026, 3, 2, 10, 0))
     if action == "confirm_on_file":
         escalation = walk_to(council, escalation, S.ACTIONS_AGREED)
-    with pytest.raises(PermissionDenied):
-        escalation_transition(
-            escalation=escalation, action=action, by=council.users[role], note="x"
-        )
+    with pytest.raises(NotAllowed, match="You cannot"):
+        escalation_take_step(escalation=escalation, step=action, by=council.users[role], note="x")
 
 
 def test_service_manager_of_another_district_is_refused(council, raise_on):
     escalation = raise_on(at(2026, 3, 2, 10, 0), child=council.far_child)
-    with pytest.raises(PermissionDenied):
-        escalation_transition(
-            escalation=escalation, action="acknowledge", by=council.users[Role.SERVICE_MANAGER]
+    with pytest.raises(NotAllowed, match="You cannot “acknowledge”"):
+        escalation_take_step(
+            escalation=escalation, step="acknowledge", by=council.users[Role.SERVICE_MANAGER]
         )
 
 
 def test_close_without_sign_off_cannot_be_taken_directly(council, raise_on):
     escalation = raise_on(at(2026, 3, 2, 10, 0))
-    with pytest.raises(IllegalTransition, match="second authorised person"):
-        escalation_transition(
+    with pytest.raises(NotAllowed, match="You cannot “close without sign-off”"):
+        escalation_take_step(
             escalation=escalation,
-            action="close_without_sign_off",
+            step="close_without_sign_off",
             by=council.users[Role.QA_OFFICER],
         )
 
@@ -188,7 +183,7 @@ def test_downgrade_needs_a_second_person_and_recomputes_the_deadline(council, ra
         by=asker,
         reason="No risk of harm",
     )
-    with pytest.raises(PermissionDenied, match="second person"):
+    with pytest.raises(NotAllowed, match="second person"):
         second_person_request_decide(request=request, by=asker, approve=True)
     escalation.refresh_from_db()
     assert escalation.kind == EscalationKind.SAFEGUARDING
@@ -231,14 +226,14 @@ def test_refused_request_changes_nothing_and_cannot_be_decided_twice(council, ra
     )
     escalation.refresh_from_db()
     assert escalation.status == S.RAISED
-    with pytest.raises(IllegalTransition, match="already been decided"):
+    with pytest.raises(IllegalTransition, match="This request is refused"):
         second_person_request_decide(request=request, by=council.users[Role.DIRECTOR], approve=True)
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.TEAM_MANAGER, Role.CP_CHAIR])
 def test_unauthorised_roles_cannot_ask_or_decide(council, raise_on, role):
     escalation = raise_on(at(2026, 3, 2, 10, 0))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed, match="can ask for this change"):
         second_person_request_create(
             escalation=escalation,
             kind=SecondPersonRequestKind.DOWNGRADE,
@@ -251,7 +246,7 @@ def test_unauthorised_roles_cannot_ask_or_decide(council, raise_on, role):
         by=council.users[Role.QA_OFFICER],
         reason="x",
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed, match="You cannot “approve” on this request"):
         second_person_request_decide(request=request, by=council.users[role], approve=True)
 
 
@@ -268,7 +263,7 @@ def test_only_one_pending_request_and_only_safeguarding_downgrades(council, rais
         by=qa,
         reason="x",
     )
-    with pytest.raises(DomainError, match="already waiting"):
+    with pytest.raises(Conflict, match="already waiting"):
         second_person_request_create(
             escalation=escalation,
             kind=SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF,
