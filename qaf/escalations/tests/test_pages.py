@@ -196,3 +196,26 @@ def test_closure_days_are_managed_by_the_qa_unit(client_for):
     assert client_for(Role.SERVICE_MANAGER).get("/escalations/closure-days/").status_code == 404
     qa.post(f"/escalations/closure-days/{closure.pk}/remove/")
     assert not ClosureDay.objects.exists()
+
+
+@pytest.mark.parametrize("state", ["raised", "actions_on_file", "signed_off"])
+@pytest.mark.parametrize("kind", ["safeguarding", "practice"])
+def test_the_page_offers_each_role_exactly_the_steps_the_specification_gives_it(
+    council, client_for, raise_on, state, kind
+):
+    from qaf.escalations.tests.spec import LEGAL, who_may
+
+    escalation = raise_on(at(2026, 3, 2, 10, 0), kind=kind)
+    Escalation.objects.filter(pk=escalation.pk).update(status=state)
+    url = f"/escalations/{escalation.pk}/"
+    for role in Role:
+        response = client_for(role).get(url)
+        if role in {Role.CP_CHAIR, Role.IRO, Role.PARTNER_AUDITOR, Role.ELECTED_MEMBER}:
+            assert response.status_code == 404, role  # not on their caseload
+            continue
+        links = [a["href"] for a in soup(response).select("main ul.govuk-list a")]
+        offered = sorted(link.removeprefix(url).strip("/") for link in links)
+        expected = sorted(
+            step for s, step, _ in LEGAL if s == state and role in who_may(step, kind)
+        )
+        assert offered == expected, (role, offered)
