@@ -133,6 +133,7 @@ class EscalationStep(models.Model):
 class SecondPersonRequestKind(models.TextChoices):
     DOWNGRADE = "downgrade", "Downgrade to a practice concern"
     CLOSE_WITHOUT_SIGN_OFF = "close_without_sign_off", "Close without sign-off"
+    CANCEL = "cancel", "Cancel the safeguarding concern"
 
 
 class SecondPersonDecision(models.TextChoices):

@@ -95,9 +95,14 @@ def recorded_the_review(user: Any, review: Any) -> bool:
 # assistant director covering.
 manages_escalation = is_escalation_manager & sees_escalation
 confirms_actions_on_file = (is_team_manager | is_service_manager) & sees_escalation
-# Close once signed off, or cancel: the managers above or the QA unit.
+# Close once signed off: the managers above or the QA unit.
 ends_escalation = (is_escalation_manager | is_qa_unit) & sees_escalation
-# Who asks for and decides a second-person request (downgrade, close without sign-off).
+# Cancel alone: the same people, and only a practice concern. A safeguarding concern is never
+# ended without sign-off by one person: cancelling it, like closing any concern before sign-off,
+# takes a second authorised person's agreement (issue 17).
+cancels_alone = ends_escalation & ~is_safeguarding
+# Who asks for and decides a second-person request (downgrade, close without sign-off, cancel
+# a safeguarding concern).
 authorises_changes = is_escalation_manager | is_whole_council
 asks_second_person = authorises_changes & sees_escalation
 decides_second_person = authorises_changes & sees_requests_escalation & ~asked_for_it
@@ -109,6 +114,7 @@ rules.add_perm("escalations.view_dashboard", is_signed_in & ~is_partner_auditor)
 rules.add_perm("escalations.manage_escalation", manages_escalation)
 rules.add_perm("escalations.confirm_actions_on_file", confirms_actions_on_file)
 rules.add_perm("escalations.end_escalation", ends_escalation)
+rules.add_perm("escalations.cancel_alone", cancels_alone)
 rules.add_perm("escalations.ask_second_person", asks_second_person)
 rules.add_perm("escalations.decide_second_person", decides_second_person)
 rules.add_perm("escalations.manage_closure_days", is_qa_unit)

@@ -1,8 +1,9 @@
 """The escalation workflow and the second-person request's (qaf.common.workflow).
 
 raised -> acknowledged -> actions_agreed -> actions_on_file -> signed_off -> closed, and
-cancelled (with a reason) from any open state. Closing before sign-off is a step nobody takes
-alone: only the second authorised person approving a request takes it.
+cancelled (with a reason) from any open state. Ending an escalation without sign-off is a step
+nobody takes alone when it is closing any concern before sign-off or cancelling a safeguarding
+concern: only the second authorised person approving a request takes it.
 
 Who may take each step is a rule of permissions.py; services enforce the table (`move`), pages
 and the API ask it which steps to offer (`available`).
@@ -21,6 +22,7 @@ from .models import (
 from .models import EscalationStatus as S
 from .permissions import (
     agreed_by_second_person,
+    cancels_alone,
     confirms_actions_on_file,
     decides_second_person,
     ends_escalation,
@@ -73,7 +75,7 @@ ESCALATION_WORKFLOW = Workflow(
             "Cancel",
             OPEN_STATES,
             S.CANCELLED,
-            ends_escalation,
+            cancels_alone,
             reason="Reason for cancelling",
             reason_required=True,
         ),
@@ -84,6 +86,13 @@ ESCALATION_WORKFLOW = Workflow(
             S.CLOSED,
             agreed_by_second_person(SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF),
         ),
+        Step(
+            "cancel_agreed",
+            "Cancel, agreed by a second person",
+            OPEN_STATES,
+            S.CANCELLED,
+            agreed_by_second_person(SecondPersonRequestKind.CANCEL),
+        ),
     ],
     final=[S.CLOSED, S.CANCELLED],
     max_reason=5000,
@@ -92,6 +101,13 @@ ESCALATION_WORKFLOW = Workflow(
 # The escalation step an approved request takes (a downgrade changes the kind, not the state).
 REQUEST_STEP: dict[str, str] = {
     SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF: "close_without_sign_off",
+    SecondPersonRequestKind.CANCEL: "cancel_agreed",
+}
+# The step one person may not take alone, and the request that takes it instead.
+INSTEAD: dict[str, str] = {
+    "cancel": SecondPersonRequestKind.CANCEL,
+    "cancel_agreed": SecondPersonRequestKind.CANCEL,
+    "close_without_sign_off": SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF,
 }
 
 
@@ -106,6 +122,12 @@ def request_refusal(escalation: Escalation, kind: str) -> str:
     if kind == SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF:
         if escalation.status not in ESCALATION_WORKFLOW.steps[REQUEST_STEP[kind]].sources:
             return "Only an escalation not yet signed off can be closed this way."
+        return ""
+    if kind == SecondPersonRequestKind.CANCEL:
+        if escalation.kind != EscalationKind.SAFEGUARDING:
+            return "Only a safeguarding concern needs a second person to cancel it: use Cancel."
+        if escalation.status not in ESCALATION_WORKFLOW.steps[REQUEST_STEP[kind]].sources:
+            return "Only an open escalation can be cancelled."
         return ""
     return f"Unknown kind of request: {kind!r}"
 

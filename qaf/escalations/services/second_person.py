@@ -1,5 +1,6 @@
-"""The second-person rule: a change no one makes alone is asked for by one authorised person and
-decided by another (SECOND_PERSON_WORKFLOW). Approving it makes the change in the same
+"""The second-person rule: a change no one makes alone (downgrading a safeguarding concern,
+closing any concern before sign-off, cancelling a safeguarding concern) is asked for by one
+authorised person and decided by another (SECOND_PERSON_WORKFLOW). Approving it makes the change in the same
 transaction: a downgrade recomputes the deadline; the other kinds take the escalation's step
 only the second person takes (workflows.REQUEST_STEP)."""
 
@@ -30,7 +31,7 @@ def second_person_request_create(
     *, escalation: Escalation, kind: str, by: User, reason: str
 ) -> SecondPersonRequest:
     """Ask for a change a second authorised person must decide: a downgrade (safeguarding to
-    practice) or a close without sign-off."""
+    practice), a close without sign-off, or cancelling a safeguarding concern."""
     locked = escalation_locked(escalation)
     if kind not in SecondPersonRequestKind.values:
         raise Invalid("Choose what you want to do.")

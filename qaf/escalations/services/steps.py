@@ -9,11 +9,12 @@ from qaf.accounts.models import User
 from qaf.actions.models import ActionSource
 from qaf.actions.services import action_create
 from qaf.common import clock
-from qaf.common.errors import Invalid
+from qaf.common.errors import Invalid, NotAllowed
+from qaf.common.permissions import allowed
 from qaf.organisation.models import Staff, TeamMembership
 
 from ..models import Escalation, EscalationStatus, EscalationStep, PracticeReview
-from ..workflows import ESCALATION_WORKFLOW
+from ..workflows import ESCALATION_WORKFLOW, INSTEAD, request_kinds_possible
 from .notify import notify_actions_agreed, notify_signed_off
 
 MAX_ACTION_TITLE = 200
@@ -93,6 +94,18 @@ def _create_agreed_actions(
         )
 
 
+def _refuse_with_the_second_person_route(escalation: Escalation, step: str, by: User) -> None:
+    """When a second person's agreement is the way to take this step, say so."""
+    instead = INSTEAD.get(step)
+    if instead in request_kinds_possible(escalation) and allowed(
+        by, "escalations.ask_second_person", escalation
+    ):
+        label = ESCALATION_WORKFLOW.steps[step].label
+        raise NotAllowed(
+            f"“{label}” needs a second authorised person: ask for it on the escalation's page."
+        )
+
+
 @transaction.atomic
 def escalation_take_step(
     *,
@@ -110,7 +123,11 @@ def escalation_take_step(
     Emails: agreeing actions tells the team's managers to put them on the file; signing off
     tells the district's assistant director."""
     locked = escalation_locked(escalation)
-    ESCALATION_WORKFLOW.check(locked, step, by=by, reason=note)
+    try:
+        ESCALATION_WORKFLOW.check(locked, step, by=by, reason=note)
+    except NotAllowed:
+        _refuse_with_the_second_person_route(locked, step, by)
+        raise
     if step == "agree_actions":
         titles = _agreed_titles(actions)
         owner = _actions_owner(locked, by)

@@ -30,7 +30,11 @@ def test_detail_is_scoped(council, client_for, raise_on):
     body = client_for(Role.QA_OFFICER).get(f"/api/v1/escalations/{far.pk}").json()
     assert body["reference"] == f"E{far.pk}"
     assert [s["action"] for s in body["steps"]] == ["raise"]
-    # what the caller may do next: the QA unit may cancel a raised escalation
+    # what the caller may do next: nothing alone on a safeguarding concern (issue 17) ...
+    assert body["available_steps"] == []
+    practice = raise_on(at(2026, 3, 2, 10, 0), kind="practice", child=council.far_child)
+    body = client_for(Role.QA_OFFICER).get(f"/api/v1/escalations/{practice.pk}").json()
+    # ... and cancel a practice concern
     assert [s["name"] for s in body["available_steps"]] == ["cancel"]
 
 

@@ -219,3 +219,36 @@ def test_the_page_offers_each_role_exactly_the_steps_the_specification_gives_it(
             step for s, step, _ in LEGAL if s == state and role in who_may(step, kind)
         )
         assert offered == expected, (role, offered)
+
+
+def test_a_safeguarding_concern_is_cancelled_through_a_second_person_on_the_pages(
+    council, client_for, raise_on
+):
+    """Issue 17: no Cancel for one person; the request page offers it, another approves."""
+    escalation = raise_on(at(2026, 3, 2, 10, 0))  # safeguarding
+    sm, qa = client_for(Role.SERVICE_MANAGER), client_for(Role.QA_OFFICER)
+    url = f"/escalations/{escalation.pk}/"
+    page = soup(sm.get(url))
+    assert "Cancel" not in [a.get_text(strip=True) for a in page.select("main ul.govuk-list a")]
+    assert page.find("a", string="Ask a second authorised person to agree a change")
+    response = sm.post(f"{url}cancel/", {"note": "Raised on the wrong child"})
+    assert response.status_code == 403
+    assert "needs a second authorised person" in soup(response).get_text()
+    options = [
+        label.get_text(strip=True) for label in soup(sm.get(f"{url}request/")).select("label")
+    ]
+    assert "Cancel the safeguarding concern" in options
+    sm.post(f"{url}request/", {"kind": "cancel", "reason": "Raised on the wrong child"})
+    second = escalation.requests.get()
+    assert (
+        qa.post(f"/escalations/requests/{second.pk}/", {"decision": "approve"}).status_code == 302
+    )
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.CANCELLED
+    assert escalation.steps.last().action == "cancel_agreed"
+    practice = raise_on(at(2026, 3, 2, 10, 0), kind="practice")
+    options = [
+        label.get_text(strip=True)
+        for label in soup(sm.get(f"/escalations/{practice.pk}/request/")).select("label")
+    ]
+    assert "Cancel the safeguarding concern" not in options

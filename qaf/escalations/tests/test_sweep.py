@@ -8,8 +8,16 @@ from django.core import mail
 from django.core.management import call_command
 
 from qaf.accounts.models import Role
-from qaf.escalations.models import EscalationReminder, EscalationStatus, ReminderKind
-from qaf.escalations.services import escalation_take_step
+from qaf.escalations.models import (
+    EscalationReminder,
+    EscalationStatus,
+    ReminderKind,
+    SecondPersonRequestKind,
+)
+from qaf.escalations.services import (
+    second_person_request_create,
+    second_person_request_decide,
+)
 from qaf.escalations.tests.conftest import at
 from qaf.escalations.tests.factories import ClosureDayFactory
 
@@ -81,9 +89,15 @@ def test_the_further_working_day_skips_closure_days(
 def test_cancelled_escalations_are_not_chased(
     council, raise_on, django_capture_on_commit_callbacks
 ):
-    escalation = raise_on(at(2026, 3, 6, 11, 0))
-    escalation_take_step(
-        escalation=escalation, step="cancel", by=council.users[Role.QA_OFFICER], note="Duplicate"
+    escalation = raise_on(at(2026, 3, 6, 11, 0))  # safeguarding: cancelled by two people
+    request = second_person_request_create(
+        escalation=escalation,
+        kind=SecondPersonRequestKind.CANCEL,
+        by=council.users[Role.QA_OFFICER],
+        reason="Duplicate",
+    )
+    second_person_request_decide(
+        request=request, by=council.users[Role.SERVICE_MANAGER], approve=True
     )
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.CANCELLED

@@ -35,10 +35,13 @@ from qaf.escalations.tests.spec import (
     AGREED,
     AUTHORISERS,
     BEFORE_SIGN_OFF,
+    CANCELLED,
     CLOSED,
+    ENDS_WITHOUT_SIGN_OFF,
     FINAL,
     LEGAL,
     ON_FILE,
+    OPEN,
     RAISED,
     SIGNED_OFF,
     STATES,
@@ -216,6 +219,40 @@ def test_the_managers_of_another_area_are_refused(council):
 
 # The second-person rule ----------------------------------------------------------------------
 
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("state", "step"), ENDS_WITHOUT_SIGN_OFF)
+def test_no_one_ends_a_safeguarding_concern_without_sign_off_alone(council, kind, state, step):
+    """Issue 17: every step that ends an escalation other than closing it after sign-off
+    (cancelling, closing without sign-off) is, for a safeguarding concern, refused to every
+    role acting alone; a practice concern may still be cancelled by a manager or the QA unit."""
+    alone = {Role.SERVICE_MANAGER, Role.ASSISTANT_DIRECTOR, Role.QA_OFFICER}
+    for role in ROLES:
+        may = kind == EscalationKind.PRACTICE and step == "cancel" and role in alone
+        try:
+            with transaction.atomic():
+                escalation = escalation_in(council, state, kind)
+                before = snapshot(escalation)
+                if may:
+                    take(council, escalation, step, role)
+                    assert snapshot(escalation)[0] == CANCELLED
+                else:
+                    with pytest.raises(NotAllowed, match=r"You cannot|second authorised person"):
+                        take(council, escalation, step, role)
+                    assert snapshot(escalation) == before
+                raise Rollback
+        except Rollback:
+            pass
+
+
+def test_cancelling_a_safeguarding_concern_alone_points_to_the_second_person(council):
+    escalation = escalation_in(council, ACKNOWLEDGED, EscalationKind.SAFEGUARDING)
+    with pytest.raises(NotAllowed, match="needs a second authorised person"):
+        take(council, escalation, "cancel", Role.SERVICE_MANAGER, note="Raised on the wrong child")
+    escalation.refresh_from_db()
+    assert escalation.status == ACKNOWLEDGED
+
+
 # The requests a second person decides, and the states they may be asked from (by kind).
 REQUESTS = {
     SecondPersonRequestKind.DOWNGRADE: {
@@ -226,11 +263,14 @@ REQUESTS = {
         EscalationKind.SAFEGUARDING: set(BEFORE_SIGN_OFF),
         EscalationKind.PRACTICE: set(BEFORE_SIGN_OFF),
     },
+    # A practice concern is cancelled by one person; a safeguarding concern only this way.
+    "cancel": {EscalationKind.SAFEGUARDING: set(OPEN), EscalationKind.PRACTICE: set()},
 }
 # What an approved request leaves: (status after, kind after, the step recorded).
 APPROVED = {
     SecondPersonRequestKind.DOWNGRADE: (None, EscalationKind.PRACTICE, "downgrade"),
     SecondPersonRequestKind.CLOSE_WITHOUT_SIGN_OFF: (CLOSED, None, "close_without_sign_off"),
+    "cancel": (CANCELLED, None, "cancel_agreed"),
 }
 
 
