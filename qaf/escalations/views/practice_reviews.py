@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qaf.accounts.permissions import is_chair
 from qaf.common.errors import NotFound
 from qaf.common.forms import service_errors
-from qaf.common.permissions import gate
+from qaf.common.permissions import allowed, gate
 
 from .. import services
 from ..forms import PracticeReviewForm
@@ -280,7 +280,7 @@ def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         summary.append(("Practice appreciation sent", when(review.appreciation.sent_at)))
     form = review.form
     continue_url = None
-    if review.is_draft and form is not None and form.author_id == request.user.pk:
+    if review.is_draft and allowed(request.user, "escalations.fill_practice_review", review):
         continue_url = reverse("escalations:practice_review_tasks", args=[pk])
     sections = _answer_rows(form) if form is not None and not review.is_draft else None
     return render(
