@@ -10,11 +10,11 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from qaf.cases.selectors import child_get_visible
 from qaf.common.permissions import api_gate
 
 from . import services
 from .selectors import (
-    child_get_for_concern,
     escalation_dashboard,
     escalation_get_visible,
     escalation_list_visible,
@@ -146,7 +146,7 @@ def get_escalation(request: HttpRequest, escalation_id: int) -> Any:
 @api_gate("escalations.raise_escalation")
 def raise_escalation(request: HttpRequest, payload: RaiseIn) -> Any:
     user: Any = request.user
-    child = child_get_for_concern(user=user, pk=payload.child_id, via="api")
+    child = child_get_visible(user=user, pk=payload.child_id, via="api")
     escalation = services.escalation_raise(
         child=child,
         kind=payload.kind,

@@ -207,20 +207,11 @@ def practice_review_draft_get_visible(*, user: Any, pk: int, via: str = "page") 
     return get_visible(drafts, user=user, pk=pk, object_type="practice_review", via=via)
 
 
-def child_get_for_concern(*, user: Any, pk: int, via: str = "page") -> Child:
-    """The child a concern or review is about: one the person sees (logged; NotFound
-    otherwise)."""
-    child = child_get_visible(user=user, pk=pk, via=via)
-    if child is None:  # child_get_visible answers None until qaf.cases raises NotFound itself
-        raise NotFound()
-    return child
-
-
 def child_find_visible(*, user: Any, council_child_id: str) -> Child | None:
     """The child with this council child ID among those the person sees (the read logged), or
     None: forms say so on the field."""
     match = child_list_visible(user=user).filter(council_child_id=council_child_id.strip()).first()
-    return None if match is None else child_get_for_concern(user=user, pk=match.pk)
+    return None if match is None else child_get_visible(user=user, pk=match.pk)
 
 
 def children_reviewable(*, user: Any) -> QuerySet[Child]:
