@@ -1,9 +1,9 @@
 """The audit cycle: cycles and their phases, samples, pools, audits, moderation, triads and
 appreciative inquiry.
 
-An audit's status only changes through ``services.audit_transition`` (the table is in
-``transitions.py``); every change leaves an ``AuditTransition`` row. ``row_version`` on audits and
-moderations is the optimistic-concurrency counter: every save passes the version it read.
+An audit's status changes only through the audit services, along ``workflows.AUDIT_WORKFLOW``;
+every change leaves an ``AuditTransition`` row. ``row_version`` on audits and moderations is the
+optimistic-concurrency counter: every save passes the version it read.
 """
 
 from __future__ import annotations
@@ -177,6 +177,25 @@ class AuditStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Named sets of audit states (the workflows and permissions read them; so do queries).
+# Final: nothing changes an audit after that.
+AUDIT_FINAL = frozenset({AuditStatus.FINALISED, AuditStatus.CANCELLED})
+# The auditor may still change what they wrote (open the form, add actions).
+AUDITOR_EDITABLE = frozenset({AuditStatus.ALLOCATED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED})
+# Submitted at least once and not cancelled: the moderator, the practitioner and the team's managers
+# may read it, and the practitioner may reflect on it.
+AUDIT_SHARED = frozenset(
+    {
+        AuditStatus.SUBMITTED,
+        AuditStatus.RETURNED,
+        AuditStatus.IN_MODERATION,
+        AuditStatus.FINALISED,
+    }
+)
+# Waiting for, or in, moderation.
+AWAITING_MODERATION = frozenset({AuditStatus.SUBMITTED, AuditStatus.IN_MODERATION})
+
+
 class ConcernDecision(models.TextChoices):
     RAISED = "raised", "Concern raised"
     DECLINED = "declined", "No concern raised"
@@ -249,6 +268,14 @@ class Audit(models.Model):
     @property
     def reference(self) -> str:
         return f"A-{self.pk:05d}"
+
+    def inadequate_parts(self) -> list[str]:
+        """Which submitted grades are Inadequate (section keys, then "overall"): any one
+        proposes a concern (an escalation)."""
+        parts = [k for k, grade in self.submitted_section_grades.items() if grade == "inadequate"]
+        if self.submitted_overall_grade == "inadequate":
+            parts.append("overall")
+        return parts
 
 
 class AuditTransition(models.Model):
