@@ -1,28 +1,33 @@
 """The audit cycle API, under /api/v1/audits/.
 
-The same scoping as the pages, through the same selectors: cycles, their samples, allocations
-(pool load), progress and triads are the QA unit's (anyone else gets 404); audits and their
-moderation are visible to exactly the accounts that see them on screen (``audit_list_visible``),
-and every read of one is written to the access log with ``via = api``. Out of scope is 404.
+The same scoping as the pages, through the same selectors and the same named permissions
+(permissions.py): cycles, their samples, allocations (pool load), progress and triads are the
+QA unit's (anyone else gets 404); audits and their moderation are visible to exactly the
+accounts that see them on screen (``audit_list_visible``), and every read of one is written to
+the access log with ``via = api``. Out of scope is 404.
 
-The one write is a step of an audit's workflow, with the version read: a stale version answers
-409 with the saved record, an illegal step 409, a bad input (a missing reason) 422.
+The one write is a step of an audit's workflow, with the version read. Refusals are the
+services' typed errors, answered by the API's one exception handler (qaf/api/api.py): 403 for a
+step that is not the caller's to take, 404 out of scope, 409 for a stale version or a step not
+possible from the audit's state, 422 for a bad input (a missing reason).
+
+(No `from __future__ import annotations`: ninja reads the operations' annotations through the
+gate's wrapper, which cannot resolve names given as strings.)
 """
-
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import Invalid
+from qaf.common.permissions import api_gate
 
 from . import selectors, services
-from .models import Audit, Cycle, Moderation, PoolKind
+from .models import Audit, Cycle, PoolKind
+from .permissions import signed_in
 
 router = Router(tags=["audit cycle"])
 
@@ -141,104 +146,100 @@ class ModerationOut(Schema):
     row_version: int
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
 class StepIn(Schema):
     action: str
     row_version: int
     reason: str = ""
 
 
-def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
-    if not request.user.is_qa_unit:  # type: ignore[union-attr]
-        raise HttpError(404, "Not found")
-    cycle = selectors.cycle_get(pk=cycle_id)
-    if cycle is None:
-        raise HttpError(404, "Not found")
-    return cycle
-
-
-def _audit(request: HttpRequest, audit_id: int) -> Audit:
-    audit = selectors.audit_get_visible(user=request.user, pk=audit_id, via="api")
-    if audit is None:
-        raise HttpError(404, "Not found")
-    return audit
-
-
 @router.get("/cycles", response=list[CycleOut])
 @paginate
+@api_gate("audits.plan_cycles")
 def list_cycles(request: HttpRequest) -> Any:
-    if not request.user.is_qa_unit:  # type: ignore[union-attr]
-        raise HttpError(404, "Not found")
     return selectors.cycle_list().prefetch_related("phases")
 
 
-@router.get("/cycles/{int:cycle_id}", response=CycleOut)
+@router.get("/cycles/{int:cycle_id}", response={200: CycleOut, 404: ErrorOut})
+@api_gate("audits.plan_cycles")
 def get_cycle(request: HttpRequest, cycle_id: int) -> Any:
-    return _cycle(request, cycle_id)
+    return selectors.cycle_get(pk=cycle_id)
 
 
 @router.get("/cycles/{int:cycle_id}/sample", response=list[SampledCaseOut])
 @paginate
+@api_gate("audits.plan_cycles")
 def list_sample(request: HttpRequest, cycle_id: int) -> Any:
-    return selectors.sample_list(cycle=_cycle(request, cycle_id)).order_by("pk")
+    return selectors.sample_list(cycle=selectors.cycle_get(pk=cycle_id)).order_by("pk")
 
 
-@router.get("/cycles/{int:cycle_id}/allocations", response=AllocationsOut)
+@router.get("/cycles/{int:cycle_id}/allocations", response={200: AllocationsOut, 404: ErrorOut})
+@api_gate("audits.plan_cycles")
 def get_allocations(request: HttpRequest, cycle_id: int) -> Any:
-    cycle = _cycle(request, cycle_id)
+    cycle = selectors.cycle_get(pk=cycle_id)
     return {
         "auditors": selectors.pool_load(cycle=cycle, kind=PoolKind.AUDITOR),
         "moderators": selectors.pool_load(cycle=cycle, kind=PoolKind.MODERATOR),
     }
 
 
-@router.get("/cycles/{int:cycle_id}/progress", response=list[ProgressOut])
+@router.get(
+    "/cycles/{int:cycle_id}/progress",
+    response={200: list[ProgressOut], 404: ErrorOut, 422: ErrorOut},
+)
+@api_gate("audits.plan_cycles")
 def get_progress(request: HttpRequest, cycle_id: int, by: str = "team") -> Any:
     if by not in selectors.GROUPINGS:
-        raise HttpError(422, f"Group by one of {', '.join(selectors.GROUPINGS)}.")
-    return selectors.cycle_progress(cycle=_cycle(request, cycle_id), by=by)
+        raise Invalid(f"Group by one of {', '.join(selectors.GROUPINGS)}.")
+    return selectors.cycle_progress(cycle=selectors.cycle_get(pk=cycle_id), by=by)
 
 
-@router.get("/cycles/{int:cycle_id}/triads", response=list[TriadOut])
+@router.get("/cycles/{int:cycle_id}/triads", response={200: list[TriadOut], 404: ErrorOut})
+@api_gate("audits.plan_cycles")
 def list_triads(request: HttpRequest, cycle_id: int) -> Any:
-    return list(selectors.triad_list(cycle=_cycle(request, cycle_id)))
+    return list(selectors.triad_list(cycle=selectors.cycle_get(pk=cycle_id)))
 
 
 @router.get("", response=list[AuditOut])
 @paginate
+@api_gate("accounts.signed_in")  # the list is scoped: empty for a role that sees no audit
 def list_audits(request: HttpRequest) -> Any:
-    return selectors.audit_list_visible(user=request.user).order_by("pk")
+    return selectors.audit_list_visible(user=signed_in(request)).order_by("pk")
 
 
-@router.get("/{int:audit_id}", response=AuditOut)
+@router.get("/{int:audit_id}", response={200: AuditOut, 404: ErrorOut})
+@api_gate("audits.view_audits")
 def get_audit(request: HttpRequest, audit_id: int) -> Any:
-    return _audit(request, audit_id)
+    return selectors.audit_get_visible(user=signed_in(request), pk=audit_id, via="api")
 
 
-@router.get("/{int:audit_id}/moderation", response=ModerationOut)
+@router.get("/{int:audit_id}/moderation", response={200: ModerationOut, 404: ErrorOut})
+@api_gate("audits.view_audits")
 def get_moderation(request: HttpRequest, audit_id: int) -> Any:
-    audit = _audit(request, audit_id)
-    moderation = Moderation.objects.filter(audit=audit).first()
-    if moderation is None:
-        raise HttpError(404, "Not found")
-    return moderation
+    audit = selectors.audit_get_visible(user=signed_in(request), pk=audit_id, via="api")
+    return selectors.moderation_get(audit=audit)
 
 
-@router.post("/{int:audit_id}/steps", response=AuditOut)
+@router.post(
+    "/{int:audit_id}/steps",
+    response={200: AuditOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+@api_gate("audits.view_audits")
 def take_audit_step(request: HttpRequest, audit_id: int, payload: StepIn) -> Any:
     """Start, submit, resume, return or cancel (moderation is started and finalised on its
-    page). The same step sent twice with the same version is taken once."""
-    audit = _audit(request, audit_id)
-    try:
-        return services.audit_transition(
-            audit=audit,
-            action=payload.action,
-            by=request.user,
-            reason=payload.reason,
-            expected_version=payload.row_version,
-        )
-    except services.AuditConflict as e:
-        raise HttpError(409, f"{e} (saved version {e.current.row_version})") from None
-    except IllegalTransition as e:
-        raise HttpError(409, str(e)) from None
-    except DomainError as e:
-        raise HttpError(422, str(e)) from None
+    page). 403: not a step this account may take on this audit; 409: the version is stale
+    (nothing saved) or the step is not possible from the audit's state; 422: a missing or too
+    long reason, or an incomplete form. The same step sent twice with the same version is
+    taken once."""
+    user = signed_in(request)
+    audit = selectors.audit_get_visible(user=user, pk=audit_id, via="api")
+    return services.audit_transition(
+        audit=audit,
+        action=payload.action,
+        by=user,
+        reason=payload.reason,
+        expected_version=payload.row_version,
+    )

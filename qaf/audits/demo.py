@@ -26,7 +26,7 @@ from typing import Any
 from qaf.accounts.models import Role, User
 from qaf.cases.models import Involvement
 from qaf.common import clock
-from qaf.common.errors import DomainError
+from qaf.common.errors import Conflict
 from qaf.organisation.models import JobRole, Service, Staff, TeamMembership
 from qaf.tools.definition import ToolDefinition, suggest_grade, visible_questions
 from qaf.tools.models import ToolVersion
@@ -36,7 +36,7 @@ from qaf.tools.services import (
     tool_version_latest,
 )
 
-from . import services
+from . import selectors, services
 from .agreement import GRADE_ORDER
 from .models import IN_SAMPLE, Audit, AuditStatus, Cycle, PoolKind
 
@@ -279,7 +279,7 @@ def _nearest(values: list[Any], level: int) -> Any:
 def _staff_of(user: User) -> Staff:
     """The demo accounts all work for the council: one without a staff record is a bug."""
     if user.staff is None:
-        raise DomainError(f"The demo account {user.username} has no staff record.")
+        raise Conflict(f"The demo account {user.username} has no staff record.")
     return user.staff
 
 
@@ -294,7 +294,7 @@ def _fill(audit: Audit, auditor: User, version: ToolVersion, rng: random.Random)
     answers = _answers(definition, grades, rng)
     form = audit.form
     if form is None:
-        raise DomainError("The audit's form did not open.")
+        raise Conflict("The audit's form did not open.")
     for section in definition.sections:
         keys = {q.key for q in section.questions}
         result = form_response_save_section(
@@ -363,7 +363,7 @@ def _moderate(audit: Audit, moderator: User, rng: random.Random, *, finalise: bo
         section_grades=section_grades,
         overall_grade=overall,
         overall_reason=overall_reason,
-        action_checks={str(a.pk): "not_yet_due" for a in services.audit_actions(audit=audit)},
+        action_checks={str(a.pk): "not_yet_due" for a in selectors.audit_actions(audit=audit)},
         notes="Discussed the record with the auditor; the grades reflect the whole file.",
     )
     if finalise:

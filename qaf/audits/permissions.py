@@ -24,6 +24,8 @@ Two kinds of rule:
 | audits.reallocate_audit | the QA unit, until the audit is finalised or cancelled |
 | audits.download_audit_record | anyone who sees the audit, once it is finalised |
 | audits.record_inquiry (a team) | the QA unit or a manager of that team |
+
+A triad is two managers and a member of the QA unit, by the job on their staff records.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from typing import Any
 
 import rules
 from django.db.models import Q
+from django.http import HttpRequest
 
+from qaf.accounts.models import User
 from qaf.accounts.permissions import (
     has_staff_record,
     is_qa_unit,
@@ -40,9 +44,17 @@ from qaf.accounts.permissions import (
     sees_children,
 )
 from qaf.common import clock
-from qaf.organisation.models import TeamMembership
+from qaf.organisation.models import JobRole, Staff, TeamMembership
 
 from .models import AUDIT_FINAL, AUDIT_SHARED, AUDITOR_EDITABLE, AuditStatus
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The person making a request that has passed its gate (a page's @gate or the API's
+    authentication): always a signed-in account."""
+    user = request.user
+    assert isinstance(user, User), "a gated view was reached without signing in"
+    return user
 
 
 def _staff_id(user: Any) -> int | None:
@@ -130,6 +142,29 @@ def is_finalised(user: Any, audit: Any) -> bool:
 def proposes_a_concern(user: Any, audit: Any) -> bool:
     """Submitted, with an Inadequate section or overall grade."""
     return audit is not None and audit.submitted_at is not None and bool(audit.inadequate_parts())
+
+
+# Who may sit on a triad (by the job on their staff record) -----------------------------------
+
+TRIAD_MANAGER_JOBS = frozenset(
+    {JobRole.TEAM_MANAGER, JobRole.SERVICE_MANAGER, JobRole.ASSISTANT_DIRECTOR}
+)
+TRIAD_QA_JOBS = frozenset(
+    {
+        JobRole.QA_MANAGER,
+        JobRole.PRACTICE_DEVELOPMENT_MANAGER,
+        JobRole.STANDARDS_OFFICER,
+        JobRole.PRINCIPAL_SOCIAL_WORKER,
+    }
+)
+
+
+def may_sit_as_triad_manager(staff: Staff) -> bool:
+    return staff.job_role in TRIAD_MANAGER_JOBS
+
+
+def may_sit_as_triad_qa_member(staff: Staff) -> bool:
+    return staff.job_role in TRIAD_QA_JOBS
 
 
 # The rules, by name -------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from .models import (
     PoolKind,
     SampledCase,
 )
+from .permissions import signed_in
 
 GRADE_LABELS = dict(GRADE_CHOICES)
 STATUS_COLOURS = {
@@ -77,7 +78,7 @@ def _cycle_or_404(request: HttpRequest, pk: int) -> Cycle:
 
 
 def _audit_or_404(request: HttpRequest, pk: int) -> Audit:
-    audit = selectors.audit_get_visible(user=request.user, pk=pk)
+    audit = selectors.audit_get_visible(user=signed_in(request), pk=pk)
     if audit is None:
         raise Http404
     return audit
@@ -135,7 +136,7 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 template=form.cleaned_data["template"],
                 start_date=form.cleaned_data["start_date"],
-                by=request.user,
+                by=signed_in(request),
                 **_rule_kwargs(form),
             )
         except DomainError as exc:
@@ -169,7 +170,7 @@ def cycle_rule(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.cycle_update_rule(
                 cycle=cycle,
-                by=request.user,
+                by=signed_in(request),
                 expected_version=cycle.row_version,
                 **_rule_kwargs(form),
             )
@@ -210,7 +211,7 @@ def cycle_tools(request: HttpRequest, pk: int) -> HttpResponse:
             if form.cleaned_data[f"service_{s.pk}"]
         }
         try:
-            services.cycle_choose_tools(cycle=cycle, choice=choice, by=request.user)
+            services.cycle_choose_tools(cycle=cycle, choice=choice, by=signed_in(request))
         except DomainError as exc:
             _error(form, exc)
         else:
@@ -325,7 +326,7 @@ def _describe_rule(cycle: Cycle) -> str:
 def cycle_draw(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle_or_404(request, pk)
     try:
-        summary = services.cycle_draw_sample(cycle=cycle, by=request.user)
+        summary = services.cycle_draw_sample(cycle=cycle, by=signed_in(request))
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -345,7 +346,7 @@ def sample_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sampled_case_add(cycle=cycle, by=request.user, **form.cleaned_data)
+            services.sampled_case_add(cycle=cycle, by=signed_in(request), **form.cleaned_data)
         except DomainError as exc:
             _error(form, exc, "council_child_id" if "child" in str(exc) else None)
         else:
@@ -374,7 +375,9 @@ def sample_decide(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sampled_case_decide(sampled_case=case, by=request.user, **form.cleaned_data)
+            services.sampled_case_decide(
+                sampled_case=case, by=signed_in(request), **form.cleaned_data
+            )
         except DomainError as exc:
             _error(form, exc)
         else:
@@ -400,7 +403,7 @@ def cycle_commit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             version = int(request.POST.get("row_version", "0"))
-            services.cycle_commit(cycle=cycle, by=request.user, expected_version=version)
+            services.cycle_commit(cycle=cycle, by=signed_in(request), expected_version=version)
         except (DomainError, ValueError) as exc:
             messages.error(request, str(exc))
             return redirect("audits:cycle_detail", cycle.pk)
@@ -426,7 +429,7 @@ def cycle_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_allocate(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle_or_404(request, pk)
     try:
-        summary = services.cycle_allocate(cycle=cycle, by=request.user)
+        summary = services.cycle_allocate(cycle=cycle, by=signed_in(request))
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -496,7 +499,7 @@ def audit_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReallocateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.audit_reallocate(audit=audit, by=request.user, **form.cleaned_data)
+            services.audit_reallocate(audit=audit, by=signed_in(request), **form.cleaned_data)
         except DomainError as exc:
             _error(form, exc)
         else:
@@ -522,7 +525,7 @@ def pools(request: HttpRequest) -> HttpResponse:
     form = PoolMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pool_member_save(by=request.user, **form.cleaned_data)
+            services.pool_member_save(by=signed_in(request), **form.cleaned_data)
         except DomainError as exc:
             _error(form, exc)
         else:
@@ -629,7 +632,7 @@ def _grade_rows(audit: Audit) -> list[list[str]]:
 def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
     user: Any = request.user
     staff_id = user.staff_id
-    actions = services.audit_actions(audit=audit)
+    actions = selectors.audit_actions(audit=audit)
     moderation = Moderation.objects.filter(audit=audit).first()
     checks = moderation.action_checks if moderation else {}
     return {
@@ -679,7 +682,7 @@ def _detail_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
         "concern_link": audit.auditor_id is not None
         and audit.auditor_id == staff_id
         and audit.submitted_at is not None
-        and bool(services.audit_concern_reason_parts(audit=audit)),
+        and bool(audit.inadequate_parts()),
         "can_reflect": audit.status
         in (
             AuditStatus.SUBMITTED,
@@ -709,7 +712,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def audit_open(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(request, pk)
     try:
-        audit = services.audit_open_form(audit=audit, by=request.user)
+        audit = services.audit_open_form(audit=audit, by=signed_in(request))
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("audits:audit_detail", audit.pk)
@@ -725,7 +728,7 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.audit_action_add(
                 audit=audit,
-                by=request.user,
+                by=signed_in(request),
                 title=form.cleaned_data["title"],
                 owner=form.cleaned_data["owner"],
                 due_date=form.cleaned_data["due_date"],
@@ -760,7 +763,7 @@ def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
             services.audit_transition(
                 audit=audit,
                 action="submit",
-                by=request.user,
+                by=signed_in(request),
                 expected_version=int(request.POST.get("row_version", "0")),
             )
         except (DomainError, ValueError) as exc:
@@ -771,7 +774,7 @@ def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
             "Audit submitted. The practitioner, their team manager and the moderator have been told.",
         )
         audit.refresh_from_db()
-        if not audit.concern_decision and services.audit_concern_reason_parts(audit=audit):
+        if not audit.concern_decision and audit.inadequate_parts():
             return redirect("audits:concern", audit.pk)
         return redirect("audits:audit_detail", audit.pk)
     return render(
@@ -796,7 +799,7 @@ def reflection_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.reflection_add(
                 audit=audit,
-                by=request.user,
+                by=signed_in(request),
                 text=form.cleaned_data["text"],
                 idempotency_key=form.cleaned_data["submission_key"],
             )
@@ -826,7 +829,7 @@ def _moderation_form(
         entry = moderation.section_grades.get(key, {})
         initial[f"grade_{key}"] = entry.get("grade", grade)
         initial[f"reason_{key}"] = entry.get("reason", "")
-    actions = services.audit_actions(audit=audit)
+    actions = selectors.audit_actions(audit=audit)
     for action in actions:
         initial[f"action_{action.pk}"] = moderation.action_checks.get(str(action.pk), "")
     return ModerationForm(data, initial=initial, sections=sections, actions=actions)
@@ -853,7 +856,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
         try:
-            services.moderation_start(audit=audit, by=request.user)
+            services.moderation_start(audit=audit, by=signed_in(request))
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect("audits:audit_detail", audit.pk)
@@ -869,7 +872,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.moderation_save(
                 moderation=moderation,
-                by=request.user,
+                by=signed_in(request),
                 expected_version=d["row_version"],
                 meeting_date=d["meeting_date"],
                 attendees=d["attendees"],
@@ -926,7 +929,7 @@ def finalise(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.moderation_finalise(
                 moderation=moderation,
-                by=request.user,
+                by=signed_in(request),
                 expected_version=form.cleaned_data["row_version"],
                 confirmed_outcome=form.cleaned_data["confirmed_outcome"],
             )
@@ -968,7 +971,10 @@ def audit_return(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.audit_transition(
-                audit=audit, action="return", by=request.user, reason=form.cleaned_data["reason"]
+                audit=audit,
+                action="return",
+                by=signed_in(request),
+                reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
             _error(form, exc)
@@ -1102,7 +1108,7 @@ def triad_new(request: HttpRequest, pk: int) -> HttpResponse:
                 discussion=d["discussion"],
                 variance_reasons=d["variance_reasons"],
                 learning=d["learning"],
-                by=request.user,
+                by=signed_in(request),
                 idempotency_key=d["submission_key"],
             )
         except DomainError as exc:
@@ -1138,7 +1144,7 @@ def inquiry_new(request: HttpRequest, pk: int) -> HttpResponse:
                 went_well=d["went_well"],
                 made_it_work=d["made_it_work"],
                 better_next_time=d["better_next_time"],
-                by=request.user,
+                by=signed_in(request),
                 idempotency_key=d["submission_key"],
             )
         except DomainError as exc:
@@ -1168,7 +1174,7 @@ def concern(request: HttpRequest, pk: int) -> HttpResponse:
         audit.auditor_id is None
         or audit.auditor_id != user.staff_id
         or audit.submitted_at is None
-        or not services.audit_concern_reason_parts(audit=audit)
+        or not audit.inadequate_parts()
     ):
         raise Http404
     titles = _section_titles(audit)
@@ -1201,9 +1207,9 @@ def concern(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "parts": [
                 "Overall grade" if p == "overall" else titles.get(p, p)
-                for p in services.audit_concern_reason_parts(audit=audit)
+                for p in audit.inadequate_parts()
             ],
-            "escalation": services.audit_concern_escalation(audit=audit),
+            "escalation": selectors.audit_concern_escalation(audit=audit),
             "back": reverse("audits:audit_detail", args=[audit.pk]),
         },
     )

@@ -45,6 +45,7 @@ AUDIT_WORKFLOW = Workflow(
     states=AuditStatus,
     noun="audit",
     final=AUDIT_FINAL,
+    max_reason=20_000,
     steps=[
         Step("start", "Start the audit", frozenset({A.ALLOCATED}), A.IN_PROGRESS, auditor),
         Step("submit", "Submit the audit", frozenset({A.IN_PROGRESS}), A.SUBMITTED, auditor),

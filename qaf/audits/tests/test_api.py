@@ -82,7 +82,8 @@ def test_step_with_version_conflict_and_repeat(cycle_with_states, client_for):
     stale = client.post(
         url, {"action": "submit", "row_version": audit.row_version - 1}, "application/json"
     )
-    assert stale.status_code == 409 and "saved version" in stale.json()["detail"]
+    assert stale.status_code == 409
+    assert stale.json()["detail"].startswith("This was changed by someone else")
     assert Audit.objects.get(pk=audit.pk).status == AuditStatus.IN_PROGRESS
     body = {"action": "submit", "row_version": audit.row_version}
     first = client.post(url, body, "application/json")
@@ -90,7 +91,8 @@ def test_step_with_version_conflict_and_repeat(cycle_with_states, client_for):
     assert first.status_code == again.status_code == 200
     assert first.json()["status"] == "submitted" == again.json()["status"]
     assert AuditTransition.objects.filter(audit=audit, to_status="submitted").count() == 1
-    # A return needs a reason; and only the moderator may return.
+    # A return needs a reason; only the moderator may return (403 for the auditor, who may read
+    # the audit: not their step); finalising is not a bare step (409).
     moderator = client_for(Role.SERVICE_MANAGER)
     version = Audit.objects.get(pk=audit.pk).row_version
     no_reason = moderator.post(
@@ -100,7 +102,8 @@ def test_step_with_version_conflict_and_repeat(cycle_with_states, client_for):
     not_theirs = client.post(
         url, {"action": "return", "row_version": version, "reason": "x"}, "application/json"
     )
-    assert not_theirs.status_code == 409
+    assert not_theirs.status_code == 403
+    assert not_theirs.json()["detail"] == "You cannot “return to the auditor” on this audit."
     finalise = moderator.post(
         url, {"action": "finalise", "row_version": version}, "application/json"
     )

@@ -4,10 +4,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from qaf.accounts.models import Role
-from qaf.audits import services
+from qaf.audits import selectors, services
 from qaf.audits.models import Audit, ConcernDecision
 from qaf.audits.tests.factories import auditable, committed_cycle, fill_form
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import Conflict, Invalid, NotAllowed
 from qaf.escalations.models import Escalation, EscalationKind, EscalationSource
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +43,9 @@ def test_an_inadequate_grade_proposes_a_concern_and_saves_nothing(council):
 def test_no_inadequate_grade_proposes_nothing_and_cannot_be_declined(council):
     setup, audit = _submitted(council, "requires_improvement")
     assert services.audit_concern_propose(audit=audit, by=setup.auditor, reason="x") is None
-    with pytest.raises(DomainError, match="no concern to decline"):
+    with pytest.raises(Conflict, match="no concern to decline"):
         services.audit_concern_decline(audit=audit, by=setup.auditor, reason="Fine")
-    with pytest.raises(DomainError, match="no concern to raise"):
+    with pytest.raises(Conflict, match="no concern to raise"):
         services.audit_concern_raise(audit=audit, by=setup.auditor, kind="practice", reason="x")
     audit.refresh_from_db()
     assert audit.concern_decision == "" and Escalation.objects.count() == 0
@@ -62,18 +62,18 @@ def test_raising_confirms_the_proposal_once(council):
     assert again.pk == first.pk and Escalation.objects.count() == 1
     assert first.kind == EscalationKind.SAFEGUARDING and first.reason == "Drift in planning"
     assert first.reference_id == str(audit.pk) and first.source == EscalationSource.AUDIT
-    assert services.audit_concern_escalation(audit=audit) == first
+    assert selectors.audit_concern_escalation(audit=audit) == first
     audit.refresh_from_db()
     assert audit.concern_decision == ConcernDecision.RAISED and audit.concern_decided_at
-    with pytest.raises(DomainError, match="already been raised"):
+    with pytest.raises(Conflict, match="already been raised"):
         services.audit_concern_decline(audit=audit, by=setup.auditor, reason="No")
 
 
 def test_declining_needs_a_reason_and_is_recorded(council):
     setup, audit = _submitted(council, "inadequate")
-    with pytest.raises(DomainError, match="Enter why"):
+    with pytest.raises(Invalid, match="Enter why"):
         services.audit_concern_decline(audit=audit, by=setup.auditor, reason="   ")
-    with pytest.raises(DomainError, match="5000 characters"):
+    with pytest.raises(Invalid, match="5000 characters"):
         services.audit_concern_decline(audit=audit, by=setup.auditor, reason="x" * 5001)
     audit.refresh_from_db()
     assert audit.concern_decision == ""
@@ -83,7 +83,7 @@ def test_declining_needs_a_reason_and_is_recorded(council):
     audit.refresh_from_db()
     assert audit.concern_decision == ConcernDecision.DECLINED
     assert audit.concern_decline_reason == "Already escalated by the IRO last week"
-    with pytest.raises(DomainError, match="already decided"):
+    with pytest.raises(Conflict, match="already decided"):
         services.audit_concern_raise(audit=audit, by=setup.auditor, kind="practice", reason="x")
     assert Escalation.objects.count() == 0
 
@@ -91,9 +91,9 @@ def test_declining_needs_a_reason_and_is_recorded(council):
 def test_only_the_auditor_decides(council):
     setup, audit = _submitted(council, "inadequate")
     for user in (setup.moderator, setup.qa):
-        with pytest.raises(IllegalTransition):
+        with pytest.raises(NotAllowed, match="Only the audit's auditor can decide"):
             services.audit_concern_raise(audit=audit, by=user, kind="practice", reason="x")
-        with pytest.raises(IllegalTransition):
+        with pytest.raises(NotAllowed, match="Only the audit's auditor can decide"):
             services.audit_concern_decline(audit=audit, by=user, reason="x")
     assert Escalation.objects.count() == 0
     assert Audit.objects.get(pk=audit.pk).concern_decision == ""
