@@ -18,7 +18,15 @@ from qaf.organisation.models import Staff
 from qaf.tools.models import FormResponse
 
 from .. import selectors
-from ..models import AUDIT_SHARED, Audit, AuditStatus, AuditTransition, Moderation, Reflection
+from ..models import (
+    AUDIT_SHARED,
+    AUDITOR_EDITABLE,
+    Audit,
+    AuditStatus,
+    AuditTransition,
+    Moderation,
+    Reflection,
+)
 from ..workflows import AUDIT_WORKFLOW, MODERATION_STEPS
 from .common import AuditConflict, clean_text
 from .cycles import cycle_tool_for
@@ -115,6 +123,9 @@ def audit_open_form(*, audit: Audit, by: User) -> Audit:
     from qaf.tools.services import form_response_start
 
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if locked.status not in AUDITOR_EDITABLE:
+        label = AUDIT_WORKFLOW.label_of(locked.status).lower()
+        raise IllegalTransition(f"This audit is {label}: it cannot be changed now.")
     if not allowed(by, "audits.submit_audit", locked):
         raise NotAllowed("Only the auditor can work on this audit.")
     if locked.status == AuditStatus.ALLOCATED:
@@ -124,9 +135,6 @@ def audit_open_form(*, audit: Audit, by: User) -> Audit:
         if locked.form is not None and locked.form.is_submitted:
             locked.form = _reopen_form(locked, by)
             locked.save(update_fields=["form"])
-    elif locked.status != AuditStatus.IN_PROGRESS:
-        label = AUDIT_WORKFLOW.label_of(locked.status).lower()
-        raise IllegalTransition(f"This audit is {label}: it cannot be changed now.")
     if locked.form is None:
         tool_version = cycle_tool_for(cycle=locked.cycle, service_id=locked.team.service_id)
         locked.form = form_response_start(
