@@ -31,9 +31,10 @@ class CycleSetup:
     moderator: Any  # the service manager's account
 
 
-def committed_cycle(council: Any, *, quota: int = 1, start: dt.date | None = None) -> CycleSetup:
-    """A bi-monthly cycle over the council, one case per team, the home team manager in the
-    auditor pool and the service manager in the moderator pool, committed and allocated."""
+def planned_cycle(council: Any, *, quota: int = 1, start: dt.date | None = None) -> CycleSetup:
+    """A bi-monthly cycle over the council in planning, its sample drawn (one case per team by
+    default), the tools chosen, the home team manager in the auditor pool and the service
+    manager in the moderator pool."""
     qa = council.users[Role.QA_OFFICER]
     auditor = council.users[Role.TEAM_MANAGER]
     moderator = council.users[Role.SERVICE_MANAGER]
@@ -52,8 +53,16 @@ def committed_cycle(council: Any, *, quota: int = 1, start: dt.date | None = Non
         CycleTool.objects.create(cycle=cycle, service=service, tool_version=version)
     services.cycle_draw_sample(cycle=cycle, by=qa)
     cycle.refresh_from_db()
-    cycle = services.cycle_commit(cycle=cycle, by=qa, expected_version=cycle.row_version)
     return CycleSetup(cycle=cycle, qa=qa, auditor=auditor, moderator=moderator)
+
+
+def committed_cycle(council: Any, *, quota: int = 1, start: dt.date | None = None) -> CycleSetup:
+    """planned_cycle, committed and allocated."""
+    setup = planned_cycle(council, quota=quota, start=start)
+    setup.cycle = services.cycle_commit(
+        cycle=setup.cycle, by=setup.qa, expected_version=setup.cycle.row_version
+    )
+    return setup
 
 
 def auditable(setup: CycleSetup) -> Audit:
