@@ -28,6 +28,7 @@ from qaf.common.permissions import api_gate
 from . import selectors, services
 from .models import Audit, Cycle, PoolKind
 from .permissions import signed_in
+from .workflows import AUDIT_WORKFLOW, MODERATION_STEPS
 
 router = Router(tags=["audit cycle"])
 
@@ -125,10 +126,17 @@ class AuditOut(Schema):
     submitted_at: dt.datetime | None
     finalised_at: dt.datetime | None
     row_version: int
+    steps: list[str]  # the steps this account may take now through POST .../steps
 
     @staticmethod
     def resolve_team(obj: Audit) -> str:
         return obj.team.name
+
+    @staticmethod
+    def resolve_steps(obj: Audit, context: Any) -> list[str]:
+        user = signed_in(context["request"])
+        offered = AUDIT_WORKFLOW.available(obj, by=user)
+        return [s.name for s in offered if s.name not in MODERATION_STEPS]
 
 
 class ModerationOut(Schema):

@@ -79,6 +79,13 @@ def test_step_with_version_conflict_and_repeat(cycle_with_states, client_for):
     audit = fill_form(audit, setup.auditor)
     client = client_for(Role.TEAM_MANAGER)  # the setup's auditor
     url = f"/api/v1/audits/{audit.pk}/steps"
+    # Each account is told the steps it may take now (in progress: the auditor submits, the
+    # QA unit may cancel; nobody else has a step).
+    assert client.get(f"/api/v1/audits/{audit.pk}").json()["steps"] == ["submit"]
+    assert client_for(Role.QA_OFFICER).get(f"/api/v1/audits/{audit.pk}").json()["steps"] == [
+        "cancel"
+    ]
+    assert client_for(Role.DIRECTOR).get(f"/api/v1/audits/{audit.pk}").json()["steps"] == []
     stale = client.post(
         url, {"action": "submit", "row_version": audit.row_version - 1}, "application/json"
     )
@@ -95,6 +102,8 @@ def test_step_with_version_conflict_and_repeat(cycle_with_states, client_for):
     # the audit: not their step); finalising is not a bare step (409).
     moderator = client_for(Role.SERVICE_MANAGER)
     version = Audit.objects.get(pk=audit.pk).row_version
+    # Submitted: the moderator may return it (starting moderation is the moderation page's).
+    assert moderator.get(f"/api/v1/audits/{audit.pk}").json()["steps"] == ["return"]
     no_reason = moderator.post(
         url, {"action": "return", "row_version": version}, "application/json"
     )
