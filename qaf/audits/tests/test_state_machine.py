@@ -44,7 +44,7 @@ from qaf.tools.models import FormResponse, ResponseStatus
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ("auditor", "moderator", "qa", "stranger")
+ACTORS = ("auditor", "moderator", "qa", "stranger")  # stranger: the case's practitioner
 # The spec's names for the machine's people.
 SPEC_ACTOR = {
     "auditor": spec.AUDITOR,
@@ -393,8 +393,11 @@ def test_no_sequence_of_requests_breaks_the_audit_state_machine(council):
     setup = committed_cycle(council, quota=1)
     audits = list(Audit.objects.filter(cycle=setup.cycle, auditor=setup.auditor.staff)[:2])
     assert audits and all(a.moderator_id == setup.moderator.staff_id for a in audits)
+    # The "stranger" is the practitioner whose cases are audited: close to the audit, with no
+    # step of its workflow to take.
     stranger = council.users[Role.PRACTITIONER]
     assert stranger.staff_id not in (setup.auditor.staff_id, setup.moderator.staff_id)
+    Audit.objects.filter(pk__in=[a.pk for a in audits]).update(practitioner=stranger.staff)
     machine = make_machine(setup, [a.pk for a in audits], stranger)
     run_state_machine_as_test(
         machine,

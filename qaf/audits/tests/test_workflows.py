@@ -145,8 +145,9 @@ def check_refusal(
     after: Any,
 ) -> None:
     if error is None:
-        failures.append(f"{case}: taken, but the specification says {want.__name__}")
-    elif type(error) is not want:
+        failures.append(f"{case}: taken ({before[0]} -> {after[0]}), want {want.__name__}")
+        return
+    if type(error) is not want:
         failures.append(
             f"{case}: refused with {type(error).__name__} ({error}), want {want.__name__}"
         )
