@@ -169,12 +169,15 @@ def may_sit_as_triad_qa_member(staff: Staff) -> bool:
 
 # The rules, by name -------------------------------------------------------------------------
 
+# The QA unit runs the cycles: plans them, changes their samples, cancels and reallocates audits.
+runs_audit_cycles = is_qa_unit
+
 # Who reflects on an audit of their work: the case's practitioner, or a manager of its team.
 reflects_on_audit = has_staff_record & (
     is_audit_practitioner | (is_team_manager & is_in_audit_team)
 )
 
-rules.add_perm("audits.plan_cycles", is_qa_unit)
+rules.add_perm("audits.plan_cycles", runs_audit_cycles)
 rules.add_perm("audits.manage_pools", is_qa_unit)
 rules.add_perm("audits.view_agreement", is_qa_unit)
 rules.add_perm("audits.view_your_audits", sees_children & has_staff_record)
@@ -188,7 +191,7 @@ rules.add_perm(
 )
 rules.add_perm("audits.raise_concern", is_audit_auditor & proposes_a_concern)
 rules.add_perm("audits.reflect_on_audit", reflects_on_audit & is_shared)
-rules.add_perm("audits.cancel_audit", is_qa_unit)
-rules.add_perm("audits.reallocate_audit", is_qa_unit & is_open)
+rules.add_perm("audits.cancel_audit", runs_audit_cycles)
+rules.add_perm("audits.reallocate_audit", runs_audit_cycles & is_open)
 rules.add_perm("audits.download_audit_record", sees_children & is_finalised)
 rules.add_perm("audits.record_inquiry", is_qa_unit | (is_team_manager & is_in_team))

@@ -22,7 +22,6 @@ removed or exempted case may be added back with a reason. Only while the cycle i
 
 from __future__ import annotations
 
-from qaf.accounts.permissions import is_qa_unit
 from qaf.common.workflow import Step, Workflow
 
 from .models import (
@@ -33,12 +32,17 @@ from .models import (
     ModerationStatus,
     SampleStatus,
 )
-from .permissions import is_audit_auditor, is_audit_moderator, is_moderation_moderator
+from .permissions import (
+    is_audit_auditor,
+    is_audit_moderator,
+    is_moderation_moderator,
+    runs_audit_cycles,
+)
 
 A = AuditStatus
 auditor = is_audit_auditor.test
 moderator = is_audit_moderator.test
-qa_unit = is_qa_unit.test
+qa_unit = runs_audit_cycles.test
 
 AUDIT_WORKFLOW = Workflow(
     name="audit",
