@@ -13,21 +13,20 @@
 | notifications | the emails (after commit) |
 | common | the conflict error, text rules, locking a cycle |
 
-Every state-changing service is atomic and owns its transaction; the helpers it calls
-(`audit_move`, `allocate_from_pools`) run inside it. The workflows are in `workflows.py`, who may
-do what in `permissions.py`. Callers import from here.
+Every state-changing service here is atomic and owns its transaction; the helpers they share
+(`auditing.audit_move`, `allocations.allocate_from_pools`) run inside the caller's transaction
+and are not exported. The workflows are in `workflows.py`, who may do what in `permissions.py`.
+Callers import from here.
 """
 
 from .allocations import (
     AllocationSummary,
-    allocate_from_pools,
     audit_reallocate,
     cycle_allocate,
     pool_member_save,
 )
 from .auditing import (
     audit_action_add,
-    audit_move,
     audit_open_form,
     audit_transition,
     reflection_add,
@@ -79,14 +78,12 @@ __all__ = [
     "AuditConflict",
     "DrawSummary",
     "PhasePlan",
-    "allocate_from_pools",
     "appreciative_inquiry_record",
     "audit_action_add",
     "audit_concern_decline",
     "audit_concern_propose",
     "audit_concern_raise",
     "audit_concern_reason",
-    "audit_move",
     "audit_open_form",
     "audit_reallocate",
     "audit_sweep",

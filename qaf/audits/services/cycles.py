@@ -239,8 +239,8 @@ def cycle_commit(*, cycle: Cycle, by: User, expected_version: int) -> Cycle:
     Committing twice (a double click, a retry) commits once."""
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     repeat = locked.status == CycleStatus.COMMITTED and locked.row_version == expected_version + 1
-    if repeat and CYCLE_WORKFLOW.can(locked, "allocate", by=by):
-        return locked  # the same request again
+    if repeat and CYCLE_WORKFLOW.step("commit").who(by, locked):
+        return locked  # the same request again (a double click, a retry)
     CYCLE_WORKFLOW.check(locked, "commit", by=by)
     if locked.row_version != expected_version:
         raise AuditConflict(current=locked, attempted={})
