@@ -514,6 +514,10 @@ def test_nothing_changes_the_sample_once_the_cycle_is_committed(council, change)
     setup = committed_cycle(council)
     cycle, qa = setup.cycle, setup.qa
     case = SampledCase.objects.filter(cycle=cycle).first()
+    sampled = set(SampledCase.objects.filter(cycle=cycle).values_list("child_id", flat=True))
+    outside = next(
+        c for c in (council.own_child, council.team_child, council.far_child) if c.pk not in sampled
+    )
     calls = {
         "redraw": lambda: services.cycle_draw_sample(cycle=cycle, by=qa),
         "rule": lambda: services.cycle_update_rule(
@@ -525,7 +529,7 @@ def test_nothing_changes_the_sample_once_the_cycle_is_committed(council, change)
             expected_version=cycle.row_version,
         ),
         "add": lambda: services.sampled_case_add(
-            cycle=cycle, council_child_id=council.own_child.council_child_id, reason=REASON, by=qa
+            cycle=cycle, council_child_id=outside.council_child_id, reason=REASON, by=qa
         ),
         "remove": lambda: services.sampled_case_decide(
             sampled_case=case, decision="removed", reason=REASON, by=qa
