@@ -13,6 +13,7 @@ Two kinds of rule:
 |---|---|
 | audits.plan_cycles, audits.manage_pools, audits.view_agreement | the QA unit |
 | audits.view_your_audits | anyone who sees children and has a staff record |
+| audits.see_your_audits_menu | those of them in a pool or holding an audit (the menu entry) |
 | audits.view_audits | anyone who sees children (which audits: selectors.audit_list_visible) |
 | audits.submit_audit | the audit's auditor |
 | audits.edit_audit | the audit's auditor while it is allocated, in progress or returned |
@@ -46,7 +47,7 @@ from qaf.accounts.permissions import (
 from qaf.common import clock
 from qaf.organisation.models import JobRole, Staff, TeamMembership
 
-from .models import AUDIT_FINAL, AUDIT_SHARED, AUDITOR_EDITABLE, AuditStatus
+from .models import AUDIT_FINAL, AUDIT_SHARED, AUDITOR_EDITABLE, Audit, AuditStatus, PoolMember
 
 
 def signed_in(request: HttpRequest) -> User:
@@ -66,6 +67,19 @@ def _in_team(staff_id: int, team_id: int) -> bool:
         TeamMembership.objects.filter(staff_id=staff_id, team_id=team_id)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=clock.today()))
         .exists()
+    )
+
+
+@rules.predicate
+def has_audit_work(user: Any) -> bool:
+    """In an active auditor or moderator pool, or holding an audit or a moderation: someone
+    with audits to do (who the menu offers *Your audits*)."""
+    staff_id = _staff_id(user)
+    if staff_id is None:
+        return False
+    return (
+        PoolMember.objects.filter(staff_id=staff_id, active=True).exists()
+        or Audit.objects.filter(Q(auditor_id=staff_id) | Q(moderator_id=staff_id)).exists()
     )
 
 
@@ -181,6 +195,7 @@ rules.add_perm("audits.plan_cycles", runs_audit_cycles)
 rules.add_perm("audits.manage_pools", is_qa_unit)
 rules.add_perm("audits.view_agreement", is_qa_unit)
 rules.add_perm("audits.view_your_audits", sees_children & has_staff_record)
+rules.add_perm("audits.see_your_audits_menu", sees_children & has_audit_work)
 rules.add_perm("audits.view_audits", sees_children)
 rules.add_perm("audits.submit_audit", is_audit_auditor)
 rules.add_perm("audits.edit_audit", is_audit_auditor & auditor_may_edit)

@@ -136,16 +136,6 @@ def audit_list_for_moderator(*, staff: Staff) -> QuerySet[Audit]:
     )
 
 
-def is_pool_member(*, user: User) -> bool:
-    staff_id = getattr(user, "staff_id", None)
-    if staff_id is None:
-        return False
-    return (
-        PoolMember.objects.filter(staff_id=staff_id, active=True).exists()
-        or Audit.objects.filter(Q(auditor_id=staff_id) | Q(moderator_id=staff_id)).exists()
-    )
-
-
 def cycle_list() -> QuerySet[Cycle]:
     return Cycle.objects.annotate(audit_count=Count("audits")).order_by("-start_date", "-pk")
 
