@@ -28,8 +28,13 @@ from qaf.common.errors import DomainError
 
 from . import answers as ans
 from . import services
-from .definition import MAX_FILE_BYTES, DefinitionInvalid, ToolDefinition, suggest_grade
-from .diff import definition_diff
+from .definition import (
+    MAX_FILE_BYTES,
+    DefinitionInvalid,
+    ToolDefinition,
+    definition_diff,
+    suggest_grade,
+)
 from .forms import (
     GRADE_FIELD,
     GRADE_REASON_FIELD,

@@ -8,17 +8,17 @@ import jsonschema
 import pytest
 from django.core.management import CommandError, call_command
 
-from qaf.tools import definition as definition_module
 from qaf.tools.definition import (
     SERVICES,
     DefinitionInvalid,
     ToolDefinition,
-    _read_yaml,
     library_index,
     load_library,
     load_schema,
     parse_definition,
 )
+from qaf.tools.definition import library as library_module
+from qaf.tools.definition.yaml_io import read_yaml
 from qaf.tools.models import ToolVersion
 from qaf.tools.services import tool_library_load
 
@@ -60,7 +60,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 def test_the_library_holds_every_required_tool() -> None:
     keys = {key for key, _ in INDEX}
     assert keys >= REQUIRED_KEYS, f"missing: {sorted(REQUIRED_KEYS - keys)}"
-    assert len(INDEX) == len(list(definition_module.LIBRARY_DIR.glob("*.yaml")))
+    assert len(INDEX) == len(list(library_module.LIBRARY_DIR.glob("*.yaml")))
     assert all(path.name.startswith(f"{key}.v") for key, path in INDEX)
 
 
@@ -69,7 +69,7 @@ def test_each_shipped_tool_passes_the_schema_and_the_semantic_checks(key, path) 
     text = path.read_text(encoding="utf-8")
     # The file on its own satisfies the JSON Schema, read as QAF reads YAML (`yes` and `no` are
     # text, as in YAML 1.2; see docs/tool-format.md) ...
-    data, _ = _read_yaml(text)
+    data, _ = read_yaml(text)
     errors = sorted(
         jsonschema.Draft202012Validator(load_schema()).iter_errors(data), key=lambda e: e.path
     )
@@ -178,9 +178,9 @@ def test_the_documented_example_is_valid() -> None:
 def library_dir(tmp_path, monkeypatch):
     """A copy of two shipped files in a directory the loader reads instead."""
     for name in ("iro-post-review-qa.v1.yaml", "pep-quality-check.v1.yaml"):
-        source = definition_module.LIBRARY_DIR / name
+        source = library_module.LIBRARY_DIR / name
         (tmp_path / name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(definition_module, "LIBRARY_DIR", tmp_path)
+    monkeypatch.setattr(library_module, "LIBRARY_DIR", tmp_path)
     return tmp_path
 
 

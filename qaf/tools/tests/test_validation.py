@@ -6,13 +6,13 @@ import time
 import pytest
 
 from qaf.common.errors import DomainError
-from qaf.tools import definition
 from qaf.tools.definition import (
     MAX_FILE_BYTES,
     DefinitionInvalid,
     Problem,
     ToolDefinition,
     parse_definition,
+    yaml_io,
 )
 
 # Line numbers in the comments are the ones the tests rely on.
@@ -93,8 +93,8 @@ BASE = textwrap.dedent(
 def yaml_reader(request, monkeypatch) -> str:
     """Run every test with both YAML readers: libyaml's parser and PyYAML's pure-Python one."""
     if request.param == "pure-python":
-        monkeypatch.setattr(definition, "_FastLoader", None)
-    elif definition._FastLoader is None:
+        monkeypatch.setattr(yaml_io, "_FastLoader", None)
+    elif yaml_io._FastLoader is None:
         pytest.skip("PyYAML was built without libyaml")
     return request.param
 

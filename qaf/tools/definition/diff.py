@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .definition import ToolDefinition, _question_to_dict, _section_to_dict
+from .model import ToolDefinition, question_to_dict, section_to_dict
 
 
 @dataclass
@@ -39,7 +39,7 @@ def definition_diff(old: ToolDefinition, new: ToolDefinition) -> list[Change]:
         if s.key not in old_sections:
             changes.append(Change("added", "section", s.key, s.title, s.key))
         else:
-            a, b = _section_to_dict(old_sections[s.key]), _section_to_dict(s)
+            a, b = section_to_dict(old_sections[s.key]), section_to_dict(s)
             details = _fields_changed(a, b)
             if details:
                 changes.append(Change("changed", "section", s.key, s.title, s.key, details))
@@ -48,7 +48,7 @@ def definition_diff(old: ToolDefinition, new: ToolDefinition) -> list[Change]:
                 changes.append(Change("added", "question", q.key, q.label, s.key))
                 continue
             old_section, old_q = old_questions[q.key]
-            details = _fields_changed(_question_to_dict(old_q), _question_to_dict(q))
+            details = _fields_changed(question_to_dict(old_q), question_to_dict(q))
             if old_section != s.key:
                 details.insert(0, f"moved from section {old_section}")
             if details:
