@@ -6,8 +6,6 @@ read any); writes only to the caller's own drafts (a submitted response answers 
 change).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -16,6 +14,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qaf.common.errors import DomainError
+from qaf.common.permissions import api_gate
 
 from . import services
 from .definition import DefinitionInvalid
@@ -97,11 +96,6 @@ class SubmitIn(Schema):
     row_version: int
 
 
-def _qa(request: HttpRequest) -> None:
-    if not request.user.is_qa_unit:  # type: ignore[union-attr]
-        raise HttpError(404, "Not found")
-
-
 def _version(key: str, version: int) -> ToolVersion:
     found = tool_version_get(key=key, version=version)
     if found is None:
@@ -142,8 +136,8 @@ def _response_out(r: FormResponse) -> dict[str, Any]:
 
 
 @router.get("", response=list[ToolOut])
+@api_gate("tools.manage_tools")
 def list_tools(request: HttpRequest) -> Any:
-    _qa(request)
     return [
         {
             "key": t.key,
@@ -157,9 +151,9 @@ def list_tools(request: HttpRequest) -> Any:
 
 
 @router.post("/import", response={201: VersionOut, 422: list[ProblemOut]})
+@api_gate("tools.manage_tools")
 def import_tool_version(request: HttpRequest, payload: ImportIn) -> Any:
     """Create a draft version from YAML; 422 with every problem (line, path, message)."""
-    _qa(request)
     try:
         tv = services.tool_version_import(yaml_text=payload.yaml, by=request.user)
     except DefinitionInvalid as e:
@@ -168,6 +162,7 @@ def import_tool_version(request: HttpRequest, payload: ImportIn) -> Any:
 
 
 @router.get("/responses", response=list[ResponseOut])
+@api_gate("tools.use_forms")
 def list_form_responses(request: HttpRequest) -> Any:
     """The caller's own responses, newest first."""
     return [_response_out(r) for r in form_response_list_authored(user=request.user)]
@@ -190,11 +185,13 @@ def _own_draft(request: HttpRequest, response_id: int) -> FormResponse:
 
 
 @router.get("/responses/{response_id}", response=ResponseOut)
+@api_gate("tools.use_forms")
 def get_form_response(request: HttpRequest, response_id: int) -> Any:
     return _response_out(_response(request, response_id))
 
 
 @router.post("/responses/{response_id}/sections/{section_key}", response=SectionSavedOut)
+@api_gate("tools.use_forms")
 def save_form_response_section(
     request: HttpRequest, response_id: int, section_key: str, payload: SectionIn
 ) -> Any:
@@ -224,6 +221,7 @@ def save_form_response_section(
 
 
 @router.post("/responses/{response_id}/submit", response={200: ResponseOut, 422: list[str]})
+@api_gate("tools.use_forms")
 def submit_form_response(request: HttpRequest, response_id: int, payload: SubmitIn) -> Any:
     r = _own_draft(request, response_id)
     try:
@@ -238,14 +236,14 @@ def submit_form_response(request: HttpRequest, response_id: int, payload: Submit
 
 
 @router.get("/{key}/versions/{version}", response=VersionOut)
+@api_gate("tools.manage_tools")
 def get_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    _qa(request)
     return _version_out(_version(key, version))
 
 
 @router.get("/{key}/versions/{version}/yaml")
+@api_gate("tools.manage_tools")
 def export_tool_version(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    _qa(request)
     tv = _version(key, version)
     response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
@@ -253,8 +251,8 @@ def export_tool_version(request: HttpRequest, key: str, version: int) -> HttpRes
 
 
 @router.post("/{key}/versions/{version}/publish", response=VersionOut)
+@api_gate("tools.manage_tools")
 def publish_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    _qa(request)
     try:
         tv = services.tool_version_publish(version=_version(key, version), by=request.user)
     except DomainError as e:
@@ -263,8 +261,8 @@ def publish_tool_version(request: HttpRequest, key: str, version: int) -> Any:
 
 
 @router.post("/{key}/versions/{version}/retire", response=VersionOut)
+@api_gate("tools.manage_tools")
 def retire_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    _qa(request)
     try:
         tv = services.tool_version_retire(version=_version(key, version), by=request.user)
     except DomainError as e:

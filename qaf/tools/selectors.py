@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from qaf.common import clock
+from qaf.common.permissions import allowed
 
 from .models import FormResponse, ResponseStatus, Tool, ToolVersion, VersionStatus
 
@@ -42,7 +43,7 @@ def form_response_get_visible(*, user: Any, pk: int) -> FormResponse | None:
     if not user.is_authenticated:
         return None
     qs = _with_version(FormResponse.objects.select_related("tool_version__tool", "child", "author"))
-    if not user.is_qa_unit:
+    if not allowed(user, "tools.read_any_form_response"):
         qs = qs.filter(author=user)
     return qs.filter(pk=pk).first()
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qaf.access_log.models import AccessOutcome
 from qaf.access_log.services import access_log_record
 from qaf.common.errors import DomainError
+from qaf.common.permissions import gate
 
 from . import answers as ans
 from . import services
@@ -68,11 +68,6 @@ SECTION_STATUS = {
 }
 
 
-def _qa_only(request: HttpRequest) -> None:
-    if not request.user.is_qa_unit:  # type: ignore[union-attr]
-        raise Http404
-
-
 def _version_or_404(key: str, version: int) -> ToolVersion:
     found = tool_version_get(key=key, version=version)
     if found is None:
@@ -85,10 +80,9 @@ def _version_or_404(key: str, version: int) -> ToolVersion:
 # --------------------------------------------------------------------------------------------
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_GET
 def tool_list_page(request: HttpRequest) -> HttpResponse:
-    _qa_only(request)
     tools = []
     for tool in tool_list():
         versions = list(tool.versions.all())
@@ -103,11 +97,10 @@ def tool_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tools/tool_list.html", {"tools": tools})
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     """Upload a YAML file as a new draft version (of a new or an existing tool)."""
-    _qa_only(request)
     problems = []
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
@@ -133,11 +126,10 @@ def _version_url(version: ToolVersion, name: str = "tools:version") -> str:
     return reverse(name, args=[version.tool.key, version.version])
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_GET
 def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
     """A version's details and its preview: every section as a filler sees it, read-only."""
-    _qa_only(request)
     tv = _version_or_404(key, version)
     tool = tool_get(key=key)
     definition = tv.definition
@@ -225,21 +217,19 @@ def _disabled(form: SectionForm) -> SectionForm:
     return form
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_GET
 def export(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    _qa_only(request)
     tv = _version_or_404(key, version)
     response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
     return response
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_GET
 def compare(request: HttpRequest, key: str) -> HttpResponse:
     """Two versions side by side: ?from=1&to=2 (by default the two newest)."""
-    _qa_only(request)
     tool = tool_get(key=key)
     if tool is None:
         raise Http404
@@ -275,7 +265,6 @@ def compare(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _transition_page(request: HttpRequest, key: str, version: int, *, action: str) -> HttpResponse:
-    _qa_only(request)
     tv = _version_or_404(key, version)
     if request.method == "POST":
         try:
@@ -291,26 +280,24 @@ def _transition_page(request: HttpRequest, key: str, version: int, *, action: st
     return render(request, "tools/confirm.html", {"tv": tv, "action": action})
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, key: str, version: int) -> HttpResponse:
     return _transition_page(request, key, version, action="publish")
 
 
-@login_required
+@gate("tools.manage_tools")
 @require_http_methods(["GET", "POST"])
 def retire(request: HttpRequest, key: str, version: int) -> HttpResponse:
     return _transition_page(request, key, version, action="retire")
 
 
-@login_required
+@gate("tools.manage_tools")
+@require_POST
 def try_tool(request: HttpRequest, key: str, version: int) -> HttpResponse:
     """A practice form, authored by the QA officer, to test a draft or published version.
-    POST only (outside the QA unit the page does not exist: 404 before 405)."""
-    _qa_only(request)
+    POST only (outside the QA unit the page does not exist: the gate's 404 before 405)."""
     tv = _version_or_404(key, version)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         response = services.form_response_start(tool_version=tv, author=request.user)
     except DomainError as e:
@@ -347,7 +334,7 @@ def section_states(response: FormResponse) -> list[dict[str, Any]]:
     return out
 
 
-@login_required
+@gate("tools.use_forms")
 @require_GET
 def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     response = form_response_get_visible(user=request.user, pk=pk)
@@ -401,7 +388,7 @@ def _section_or_404(response: FormResponse, section_key: str) -> None:
         raise Http404
 
 
-@login_required
+@gate("tools.use_forms")
 @require_http_methods(["GET", "POST"])
 def section(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     response = _editable_or_404(request, pk)
@@ -608,7 +595,7 @@ def render_section(
     )
 
 
-@login_required
+@gate("tools.use_forms")
 @require_POST
 def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     """htmx autosave: save what is valid as a draft; answer a short status message and the new
@@ -668,7 +655,7 @@ def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     return render(request, "tools/_autosave_status.html", context)
 
 
-@login_required
+@gate("tools.use_forms")
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
     """Every answer, the overall grade, and Submit. Missing items link to their question."""
