@@ -1,8 +1,9 @@
 """Writes for audit tools and filled forms (responses).
 
-Tool versions move draft -> published -> retired (VERSION_TRANSITIONS); a published or retired
-version's source never changes. Responses move draft -> submitted; a submitted response is
-refused by every write here (ResponseLocked), whatever route the request came through.
+Tool versions move draft -> published -> retired and responses draft -> submitted, as
+qaf.tools.workflows says (TOOL_VERSION_WORKFLOW, FORM_RESPONSE_WORKFLOW): a published or retired
+version's source never changes, and a submitted response is refused by every write here
+(ResponseLocked), whatever route the request came through.
 Every response write passes the `row_version` it read: a stale one raises FormResponseConflict,
 which carries the newer saved answers so the page can show both texts.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from qaf.common import clock
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import Conflict, DomainError, IllegalTransition, NotAllowed
 
 from . import answers as ans
 from .definition import (
@@ -31,18 +32,17 @@ from .definition import (
     suggest_grade,
     visible_questions,
 )
-from .models import FormResponse, ResponseStatus, Tool, ToolVersion, VersionStatus
+from .models import FormResponse, Tool, ToolVersion, VersionStatus
+from .workflows import (
+    FORM_RESPONSE_WORKFLOW,
+    TOOL_VERSION_WORKFLOW,
+    version_is_editable,
+    version_takes_new_forms,
+)
 
-VERSION_TRANSITIONS: dict[str, frozenset[str]] = {
-    VersionStatus.DRAFT: frozenset({VersionStatus.PUBLISHED}),
-    VersionStatus.PUBLISHED: frozenset({VersionStatus.RETIRED}),
-    VersionStatus.RETIRED: frozenset(),
-}
-"""The one table of allowed tool-version transitions."""
 
-
-class ResponseLocked(DomainError):
-    """The response is submitted (or not the caller's to change)."""
+class ResponseLocked(IllegalTransition):
+    """The response is submitted: nothing may change it (a Conflict, 409)."""
 
 
 class FormResponseConflict(DomainError):
@@ -150,13 +150,10 @@ def _version_create(
     )
 
 
-def _transition(version: ToolVersion, to: str) -> ToolVersion:
+def _move(version: ToolVersion, step: str, by: Any) -> ToolVersion:
+    """Lock the version and take the workflow's step (IllegalTransition, NotAllowed)."""
     locked = ToolVersion.objects.select_for_update().get(pk=version.pk)
-    if to not in VERSION_TRANSITIONS[locked.status]:
-        raise IllegalTransition(
-            f"Version {locked.version} is {locked.get_status_display().lower()}: it cannot be "
-            f"{'published' if to == VersionStatus.PUBLISHED else 'retired'}"
-        )
+    TOOL_VERSION_WORKFLOW.move(locked, step, by=by)
     return locked
 
 
@@ -164,8 +161,7 @@ def _transition(version: ToolVersion, to: str) -> ToolVersion:
 def tool_version_publish(*, version: ToolVersion, by: Any) -> ToolVersion:
     """Publish a draft. It becomes the version new forms use when it is the highest published
     one; older published versions stay in use for forms already started."""
-    locked = _transition(version, VersionStatus.PUBLISHED)
-    locked.status = VersionStatus.PUBLISHED
+    locked = _move(version, "publish", by)
     locked.published_at, locked.published_by = clock.now(), by
     locked.save(update_fields=["status", "published_at", "published_by"])
     return locked
@@ -174,8 +170,7 @@ def tool_version_publish(*, version: ToolVersion, by: Any) -> ToolVersion:
 @transaction.atomic
 def tool_version_retire(*, version: ToolVersion, by: Any) -> ToolVersion:
     """Stop new use of a published version; forms filled in with it stay readable."""
-    locked = _transition(version, VersionStatus.RETIRED)
-    locked.status = VersionStatus.RETIRED
+    locked = _move(version, "retire", by)
     locked.retired_at, locked.retired_by = clock.now(), by
     locked.save(update_fields=["status", "retired_at", "retired_by"])
     return locked
@@ -185,7 +180,7 @@ def tool_version_retire(*, version: ToolVersion, by: Any) -> ToolVersion:
 def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: Any) -> ToolVersion:
     """Replace a draft's definition (same tool, same version number). Refused once published."""
     locked = ToolVersion.objects.select_for_update().get(pk=version.pk)
-    if locked.status != VersionStatus.DRAFT:
+    if not version_is_editable(locked):
         raise DomainError(
             f"Version {locked.version} is {locked.get_status_display().lower()}: its "
             "definition can never change. Upload a new version instead."
@@ -243,10 +238,10 @@ def form_response_start(
 ) -> FormResponse:
     """A new draft response pinned to `tool_version`. Retired versions are refused; drafts are
     allowed only for a practice run (a QA officer trying a tool before publishing it)."""
-    if tool_version.status == VersionStatus.RETIRED:
-        raise DomainError(f"{tool_version} is retired: it cannot be used for new forms")
-    if tool_version.status == VersionStatus.DRAFT and purpose != "practice":
-        raise DomainError(f"{tool_version} is a draft: publish it before using it")
+    if not version_takes_new_forms(tool_version, practice=purpose == "practice"):
+        if tool_version.status == VersionStatus.DRAFT:
+            raise Conflict(f"{tool_version} is a draft: publish it before using it")
+        raise Conflict(f"{tool_version} is retired: it cannot be used for new forms")
     now = clock.now()
     return FormResponse.objects.create(
         tool_version=tool_version,
@@ -258,19 +253,26 @@ def form_response_start(
     )
 
 
-def _lock_for_write(response: FormResponse, by: Any, expected_version: int) -> FormResponse:
+def _lock_for_write(
+    response: FormResponse, by: Any, expected_version: int, step: str = "save"
+) -> FormResponse:
+    """Lock the response and check the workflow allows `step` to `by` (ResponseLocked once
+    submitted, NotAllowed for anyone but the author), then that it is the version `by` read
+    (FormResponseConflict)."""
     locked = FormResponse.objects.select_for_update().get(pk=response.pk)  # the row alone
     if (
         FormResponse.tool_version.is_cached(response)
         and locked.tool_version_id == response.tool_version_id
-        and response.tool_version.status != VersionStatus.DRAFT
+        and not version_is_editable(response.tool_version)
     ):
         # A published or retired version never changes: reuse the one already read.
         locked.tool_version = response.tool_version
-    if locked.status == ResponseStatus.SUBMITTED:
-        raise ResponseLocked("This form has been submitted: it can no longer be changed")
-    if locked.author_id != getattr(by, "pk", None):
-        raise ResponseLocked("Only the person filling in this form can change it")
+    try:
+        FORM_RESPONSE_WORKFLOW.check(locked, step, by=by)
+    except IllegalTransition:
+        raise ResponseLocked("This form has been submitted: it can no longer be changed") from None
+    except NotAllowed:
+        raise NotAllowed("Only the person filling in this form can change it") from None
     if locked.row_version != expected_version:
         raise FormResponseConflict(current=locked, attempted={})
     return locked
@@ -468,7 +470,7 @@ def form_response_submit(
     overall grade chosen. Otherwise FormIncomplete lists what is missing. Answers to questions
     hidden by conditions are dropped. After this nothing can change the response."""
     version = response.row_version if expected_version is None else expected_version
-    locked = _lock_for_write(response, by, version)
+    locked = _lock_for_write(response, by, version, step="submit")
     definition = locked.definition
     missing = ans.form_missing(
         definition, locked.answers, locked.section_grades, locked.overall_grade
@@ -478,7 +480,7 @@ def form_response_submit(
     shown = visible_questions(definition, locked.answers)
     locked.answers = {k: v for k, v in locked.answers.items() if k in shown}
     locked.section_status = {s.key: "completed" for s in definition.sections}
-    locked.status = ResponseStatus.SUBMITTED
+    FORM_RESPONSE_WORKFLOW.move(locked, "submit", by=by)
     locked.submitted_at = locked.updated_at = clock.now()
     locked.row_version += 1
     locked.save()

@@ -54,6 +54,7 @@ from .selectors import (
     tool_version_current,
     tool_version_get,
 )
+from .workflows import FORM_RESPONSE_WORKFLOW, TOOL_VERSION_WORKFLOW, version_takes_new_forms
 
 STATUS_COLOURS: dict[str, str] = {
     VersionStatus.DRAFT: "grey",
@@ -156,6 +157,15 @@ def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
             "current": current,
             "colour": STATUS_COLOURS[tv.status],
             "rows": _version_rows(tv, definition, current),
+            "steps": [
+                {
+                    "label": step.label,
+                    "href": _version_url(tv, f"tools:{step.name}"),
+                    "warning": step.name == "retire",
+                }
+                for step in TOOL_VERSION_WORKFLOW.available(tv, by=request.user)
+            ],
+            "can_try": version_takes_new_forms(tv, practice=True),
         },
     )
 
@@ -341,7 +351,7 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     if response is None:
         raise Http404
     _log_read(request, response)
-    if response.is_submitted or response.author_id != request.user.pk:
+    if not FORM_RESPONSE_WORKFLOW.can(response, "save", by=request.user):
         return render_response_readonly(request, response)
     states = section_states(response)
     done = sum(1 for s in states if s["state"] == "completed")

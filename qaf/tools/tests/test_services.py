@@ -4,7 +4,7 @@ saving sections, grades, submission and conflicts."""
 import pytest
 
 from qaf.accounts.models import Role
-from qaf.common.errors import DomainError, IllegalTransition
+from qaf.common.errors import DomainError, IllegalTransition, NotAllowed
 from qaf.tools import services
 from qaf.tools.definition import DefinitionInvalid, library_index, parse_definition
 from qaf.tools.models import FormResponse, Tool, ToolVersion, VersionStatus
@@ -238,7 +238,7 @@ def test_submit_needs_everything_then_locks(qa, small):
 
 def test_only_the_author_may_write(council, qa, small):
     r = start(small, qa)
-    with pytest.raises(services.ResponseLocked):
+    with pytest.raises(NotAllowed, match="Only the person filling in this form can change it"):
         services.form_response_save_section(
             response=r,
             section_key="first",
