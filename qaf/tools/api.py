@@ -11,10 +11,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from qaf.common.errors import DomainError
-from qaf.common.permissions import api_gate
+from qaf.common.permissions import api_gate, require
 
 from . import services
 from .definition import DefinitionInvalid
@@ -96,13 +94,6 @@ class SubmitIn(Schema):
     row_version: int
 
 
-def _version(key: str, version: int) -> ToolVersion:
-    found = tool_version_get(key=key, version=version)
-    if found is None:
-        raise HttpError(404, "Not found")
-    return found
-
-
 def _version_out(tv: ToolVersion) -> dict[str, Any]:
     return {
         "key": tv.tool.key,
@@ -168,26 +159,18 @@ def list_form_responses(request: HttpRequest) -> Any:
     return [_response_out(r) for r in form_response_list_authored(user=request.user)]
 
 
-def _response(request: HttpRequest, response_id: int) -> FormResponse:
-    r = form_response_get_visible(user=request.user, pk=response_id)
-    if r is None:
-        raise HttpError(404, "Not found")
-    return r
-
-
-def _own_draft(request: HttpRequest, response_id: int) -> FormResponse:
-    r = _response(request, response_id)
-    if r.author_id != request.user.pk:
-        raise HttpError(404, "Not found")
-    if r.is_submitted:
-        raise HttpError(409, "This form has been submitted: it can no longer be changed")
+def _own(request: HttpRequest, response_id: int) -> FormResponse:
+    """The caller's own form (someone else's does not exist here: 404). A submitted one is
+    refused by the services with 409."""
+    r = form_response_get_visible(user=request.user, pk=response_id, via="api")
+    require(request.user, "tools.fill_form_response", r, hide=True)
     return r
 
 
 @router.get("/responses/{response_id}", response=ResponseOut)
 @api_gate("tools.use_forms")
 def get_form_response(request: HttpRequest, response_id: int) -> Any:
-    return _response_out(_response(request, response_id))
+    return _response_out(form_response_get_visible(user=request.user, pk=response_id, via="api"))
 
 
 @router.post("/responses/{response_id}/sections/{section_key}", response=SectionSavedOut)
@@ -197,22 +180,16 @@ def save_form_response_section(
 ) -> Any:
     """Save a section of the caller's own draft. Values in their stored shape; bad values come
     back in `errors` and are not saved. A stale row_version answers 409."""
-    r = _own_draft(request, response_id)
-    try:
-        result = services.form_response_save_section(
-            response=r,
-            section_key=section_key,
-            data=payload.answers,
-            by=request.user,
-            expected_version=payload.row_version,
-            grade=payload.grade,
-            grade_reason=payload.grade_reason,
-            complete=payload.complete,
-        )
-    except services.FormResponseConflict as e:
-        raise HttpError(409, str(e)) from None
-    except DomainError as e:
-        raise HttpError(409 if isinstance(e, services.ResponseLocked) else 422, str(e)) from None
+    result = services.form_response_save_section(
+        response=_own(request, response_id),
+        section_key=section_key,
+        data=payload.answers,
+        by=request.user,
+        expected_version=payload.row_version,
+        grade=payload.grade,
+        grade_reason=payload.grade_reason,
+        complete=payload.complete,
+    )
     return {
         "response": _response_out(result.response),
         "errors": result.errors,
@@ -223,28 +200,27 @@ def save_form_response_section(
 @router.post("/responses/{response_id}/submit", response={200: ResponseOut, 422: list[str]})
 @api_gate("tools.use_forms")
 def submit_form_response(request: HttpRequest, response_id: int, payload: SubmitIn) -> Any:
-    r = _own_draft(request, response_id)
     try:
         r = services.form_response_submit(
-            response=r, by=request.user, expected_version=payload.row_version
+            response=_own(request, response_id),
+            by=request.user,
+            expected_version=payload.row_version,
         )
-    except services.FormIncomplete as e:
+    except services.FormIncomplete as e:  # a richer answer: each missing item
         return 422, [m.message for m in e.missing]
-    except DomainError as e:
-        raise HttpError(409, str(e)) from None
     return 200, _response_out(r)
 
 
 @router.get("/{key}/versions/{version}", response=VersionOut)
 @api_gate("tools.manage_tools")
 def get_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    return _version_out(_version(key, version))
+    return _version_out(tool_version_get(key=key, version=version))
 
 
 @router.get("/{key}/versions/{version}/yaml")
 @api_gate("tools.manage_tools")
 def export_tool_version(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    tv = _version(key, version)
+    tv = tool_version_get(key=key, version=version)
     response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
     return response
@@ -253,18 +229,16 @@ def export_tool_version(request: HttpRequest, key: str, version: int) -> HttpRes
 @router.post("/{key}/versions/{version}/publish", response=VersionOut)
 @api_gate("tools.manage_tools")
 def publish_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    try:
-        tv = services.tool_version_publish(version=_version(key, version), by=request.user)
-    except DomainError as e:
-        raise HttpError(409, str(e)) from None
+    tv = services.tool_version_publish(
+        version=tool_version_get(key=key, version=version), by=request.user
+    )
     return _version_out(tv)
 
 
 @router.post("/{key}/versions/{version}/retire", response=VersionOut)
 @api_gate("tools.manage_tools")
 def retire_tool_version(request: HttpRequest, key: str, version: int) -> Any:
-    try:
-        tv = services.tool_version_retire(version=_version(key, version), by=request.user)
-    except DomainError as e:
-        raise HttpError(409, str(e)) from None
+    tv = services.tool_version_retire(
+        version=tool_version_get(key=key, version=version), by=request.user
+    )
     return _version_out(tv)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from qaf.common.errors import DomainError
+from qaf.common.errors import Conflict
 
 from .definition import ToolDefinition, parse_definition
 
@@ -92,7 +92,7 @@ class ToolVersion(models.Model):
                     or stored["definition_data"] != self.definition_data
                 )
             ):
-                raise DomainError(
+                raise Conflict(
                     f"Version {self.version} is {stored['status']}: its definition can "
                     "never change. Upload a new version instead."
                 )

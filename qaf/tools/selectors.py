@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
+from qaf.access_log.services import get_visible
+from qaf.accounts.models import User
 from qaf.common import clock
+from qaf.common.errors import NotFound
 from qaf.common.permissions import allowed
 
-from .models import FormResponse, ResponseStatus, Tool, ToolVersion, VersionStatus
+from .models import FormResponse, Tool, ToolVersion, VersionStatus
+from .workflows import FORM_RESPONSE_WORKFLOW
 
 
 def tool_list() -> QuerySet[Tool]:
@@ -21,11 +26,26 @@ def tool_list() -> QuerySet[Tool]:
 
 
 def tool_get(*, key: str) -> Tool | None:
+    """The tool with this key, or None (services ask whether the library needs loading)."""
     return tool_list().filter(key=key).first()
 
 
-def tool_version_get(*, key: str, version: int) -> ToolVersion | None:
-    return ToolVersion.objects.select_related("tool").filter(tool__key=key, version=version).first()
+def tool_with_versions(*, key: str) -> Tool:
+    """The tool with this key and its versions, for the tool pages and API; NotFound if none."""
+    found = tool_get(key=key)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def tool_version_get(*, key: str, version: int) -> ToolVersion:
+    """One version of a tool; NotFound if there is no such version."""
+    found = (
+        ToolVersion.objects.select_related("tool").filter(tool__key=key, version=version).first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def tool_version_current(*, tool: Tool) -> ToolVersion | None:
@@ -37,35 +57,61 @@ def tool_version_current(*, tool: Tool) -> ToolVersion | None:
     )
 
 
-def form_response_get_visible(*, user: Any, pk: int) -> FormResponse | None:
-    """A response its author or the QA unit may read (other workflows grant access through
-    their own pages and selectors). None: answer 404."""
+def form_response_list_visible(*, user: User | AnonymousUser) -> QuerySet[FormResponse]:
+    """The forms a person may read here: their own, and every form for the QA unit. (Other
+    workflows let more people read the forms they own, through their own selectors.)"""
+    forms = FormResponse.objects.select_related("tool_version__tool", "child", "author").defer(
+        # Pages use the parsed definition (cached per source text); decoding the stored data
+        # of a large tool costs milliseconds a request.
+        "tool_version__definition_data"
+    )
     if not user.is_authenticated:
-        return None
-    qs = _with_version(FormResponse.objects.select_related("tool_version__tool", "child", "author"))
-    if not allowed(user, "tools.read_any_form_response"):
-        qs = qs.filter(author=user)
-    return qs.filter(pk=pk).first()
+        return forms.none()
+    if allowed(user, "tools.read_any_form_response"):
+        return forms
+    return forms.filter(author=user)
 
 
-def form_response_get_editable(*, user: Any, pk: int) -> FormResponse | None:
-    """The caller's own draft. None: answer 404 (a submitted form is never editable)."""
+def form_response_list_fillable(*, user: User | AnonymousUser) -> QuerySet[FormResponse]:
+    """The forms a person may fill in now: their own, not yet submitted."""
     if not user.is_authenticated:
-        return None
-    return (
-        _with_version(FormResponse.objects.select_related("tool_version__tool", "child", "author"))
-        .filter(pk=pk, author=user, status=ResponseStatus.DRAFT)
-        .first()
+        return FormResponse.objects.none()
+    return form_response_list_visible(user=user).filter(
+        author=user, status__in=FORM_RESPONSE_WORKFLOW.open_states
     )
 
 
-def _with_version(qs: QuerySet[FormResponse]) -> QuerySet[FormResponse]:
-    """Leave out the version's stored definition data: pages use the parsed definition (cached
-    per source text), and decoding the data of a large tool costs milliseconds a request."""
-    return qs.defer("tool_version__definition_data")
+def form_response_get_visible(
+    *, user: User | AnonymousUser, pk: int, via: str = "page"
+) -> FormResponse:
+    """One form the person may read; the read is logged, allowed or refused (NotFound)."""
+    return get_visible(
+        form_response_list_visible(user=user),
+        user=user,
+        pk=pk,
+        object_type="form_response",
+        via=via,
+    )
 
 
-def form_response_list_authored(*, user: Any) -> QuerySet[FormResponse]:
+def form_response_get_fillable(
+    *, user: User | AnonymousUser, pk: int, via: str = "page"
+) -> FormResponse:
+    """One form the person may fill in now (their own draft); the read is logged, allowed or
+    refused (NotFound: a submitted form, or someone else's, is never filled in here)."""
+    return get_visible(
+        form_response_list_fillable(user=user),
+        user=user,
+        pk=pk,
+        object_type="form_response",
+        via=via,
+    )
+
+
+def form_response_list_authored(*, user: User | AnonymousUser) -> QuerySet[FormResponse]:
+    """The person's own forms."""
+    if not user.is_authenticated:
+        return FormResponse.objects.none()
     return FormResponse.objects.select_related("tool_version__tool").filter(author=user)
 
 

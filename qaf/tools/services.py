@@ -17,11 +17,10 @@ from typing import Any
 from django.db import transaction
 
 from qaf.common import clock
-from qaf.common.errors import Conflict, DomainError, IllegalTransition, NotAllowed
+from qaf.common.errors import Conflict, IllegalTransition, Invalid, NotAllowed
 
 from . import answers as ans
 from .definition import (
-    MAX_FILE_BYTES,
     DefinitionInvalid,
     Problem,
     ToolDefinition,
@@ -45,7 +44,7 @@ class ResponseLocked(IllegalTransition):
     """The response is submitted: nothing may change it (a Conflict, 409)."""
 
 
-class FormResponseConflict(DomainError):
+class FormResponseConflict(Conflict):
     """Someone saved the response after the caller read it. `current` is the response as saved
     now; `attempted` is what the caller tried to save (the view shows both)."""
 
@@ -59,7 +58,9 @@ class FormResponseConflict(DomainError):
         )
 
 
-class FormIncomplete(DomainError):
+class FormIncomplete(Invalid):
+    """Something required is missing; `missing` lists each thing, in form order."""
+
     def __init__(self, missing: list[ans.Missing]) -> None:
         self.missing = missing
         super().__init__(
@@ -80,19 +81,6 @@ class SectionSaveResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _size_problem(size: int) -> DefinitionInvalid:
-    return DefinitionInvalid(
-        [
-            Problem(
-                None,
-                "",
-                f"The file is {size / 1024 / 1024:.1f} MB: a tool definition must be "
-                f"{MAX_FILE_BYTES // 1024 // 1024} MB or smaller",
-            )
-        ]
-    )
-
-
 def tool_version_latest(*, key: str) -> ToolVersion | None:
     return ToolVersion.objects.filter(tool__key=key).order_by("-version").first()
 
@@ -104,10 +92,7 @@ def tool_version_import(*, yaml_text: str | bytes, by: Any) -> ToolVersion:
     A version that follows an existing one is checked against the latest version of the same
     tool: the version number must be greater and no question key may change its meaning.
     """
-    size = len(yaml_text.encode() if isinstance(yaml_text, str) else yaml_text)
-    if size > MAX_FILE_BYTES:
-        raise _size_problem(size)
-    definition = parse_definition(yaml_text)
+    definition = parse_definition(yaml_text)  # the size first, then everything else
     previous = tool_version_latest(key=definition.key)
     if previous is not None:
         definition = parse_definition(yaml_text, previous=previous.definition)
@@ -181,7 +166,7 @@ def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: Any) 
     """Replace a draft's definition (same tool, same version number). Refused once published."""
     locked = ToolVersion.objects.select_for_update().get(pk=version.pk)
     if not version_is_editable(locked):
-        raise DomainError(
+        raise Conflict(
             f"Version {locked.version} is {locked.get_status_display().lower()}: its "
             "definition can never change. Upload a new version instead."
         )
@@ -365,7 +350,7 @@ def form_response_save_section(
     try:
         section = definition.section(section_key)
     except KeyError:
-        raise DomainError(f"This form has no section “{section_key}”") from None
+        raise Invalid(f"This form has no section “{section_key}”") from None
     keys = {q.key for q in section.questions}
     answers = dict(locked.answers)
     errors: dict[str, str] = {}
@@ -426,31 +411,31 @@ def form_response_set_grade(
     expected_version: int,
 ) -> FormResponse:
     """Set a section's grade (or, with section_key None, the overall grade). A grade that
-    differs from the tool's suggestion needs a reason. Raises DomainError."""
+    differs from the tool's suggestion needs a reason (Invalid)."""
     locked = _lock_for_write(response, by, expected_version)
     definition = locked.definition
     grades = dict(locked.section_grades)
     if section_key is None:
         if not definition.overall_grade:
-            raise DomainError("This tool has no overall grade")
+            raise Invalid("This tool has no overall grade")
         chosen = {k: v.get("grade", "") for k, v in grades.items()}
         suggested, problem = _grade_check(
             definition, None, locked.answers, grade, reason, section_grades=chosen
         )
         if problem:
-            raise DomainError(problem)
+            raise Invalid(problem)
         locked.overall_grade, locked.overall_grade_suggested = grade, suggested
         locked.overall_grade_reason = reason if grade else ""
     else:
         try:
             section = definition.section(section_key)
         except KeyError:
-            raise DomainError(f"This form has no section “{section_key}”") from None
+            raise Invalid(f"This form has no section “{section_key}”") from None
         if not section.graded:
-            raise DomainError(f"The section “{section.title}” is not graded")
+            raise Invalid(f"The section “{section.title}” is not graded")
         suggested, problem = _grade_check(definition, section_key, locked.answers, grade, reason)
         if problem:
-            raise DomainError(problem)
+            raise Invalid(problem)
         if grade:
             grades[section_key] = {"grade": grade, "suggested": suggested, "reason": reason}
         else:

@@ -15,23 +15,23 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qaf.access_log.models import AccessOutcome
-from qaf.access_log.services import access_log_record
-from qaf.common.errors import DomainError
+from qaf.common.errors import NotFound
+from qaf.common.forms import service_errors
 from qaf.common.permissions import gate
 
 from . import answers as ans
 from . import services
 from .definition import (
-    MAX_FILE_BYTES,
     DefinitionInvalid,
     ToolDefinition,
+    check_size,
     definition_diff,
     suggest_grade,
 )
@@ -47,12 +47,12 @@ from .models import FormResponse, ToolVersion, VersionStatus
 from .selectors import (
     CASE_FACT_LABELS,
     case_facts_for,
-    form_response_get_editable,
+    form_response_get_fillable,
     form_response_get_visible,
-    tool_get,
     tool_list,
     tool_version_current,
     tool_version_get,
+    tool_with_versions,
 )
 from .workflows import FORM_RESPONSE_WORKFLOW, TOOL_VERSION_WORKFLOW, version_takes_new_forms
 
@@ -67,13 +67,6 @@ SECTION_STATUS = {
     "not_started": ("Not started", "blue"),
     "cannot_start": ("Cannot start yet", "grey"),
 }
-
-
-def _version_or_404(key: str, version: int) -> ToolVersion:
-    found = tool_version_get(key=key, version=version)
-    if found is None:
-        raise Http404
-    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,9 +99,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
-        try:
-            if upload_file.size > MAX_FILE_BYTES:
-                raise services._size_problem(upload_file.size)
+        try:  # the problems are listed under the form, each with its line: a richer answer
+            check_size(upload_file.size)  # before reading the file
             version = services.tool_version_import(yaml_text=upload_file.read(), by=request.user)
         except DefinitionInvalid as e:
             problems = e.problems
@@ -131,8 +123,7 @@ def _version_url(version: ToolVersion, name: str = "tools:version") -> str:
 @require_GET
 def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
     """A version's details and its preview: every section as a filler sees it, read-only."""
-    tv = _version_or_404(key, version)
-    tool = tool_get(key=key)
+    tv = tool_version_get(key=key, version=version)
     definition = tv.definition
     previews = []
     for s in definition.sections:
@@ -144,7 +135,7 @@ def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
                 "grade_field": form[GRADE_FIELD] if s.graded else None,
             }
         )
-    others = [v for v in tool.versions.all() if v.pk != tv.pk] if tool else []
+    others = [v for v in tool_with_versions(key=key).versions.all() if v.pk != tv.pk]
     current = tool_version_current(tool=tv.tool)
     return render(
         request,
@@ -230,7 +221,7 @@ def _disabled(form: SectionForm) -> SectionForm:
 @gate("tools.manage_tools")
 @require_GET
 def export(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    tv = _version_or_404(key, version)
+    tv = tool_version_get(key=key, version=version)
     response = HttpResponse(tv.source_yaml, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{key}.v{version}.yaml"'
     return response
@@ -240,9 +231,7 @@ def export(request: HttpRequest, key: str, version: int) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest, key: str) -> HttpResponse:
     """Two versions side by side: ?from=1&to=2 (by default the two newest)."""
-    tool = tool_get(key=key)
-    if tool is None:
-        raise Http404
+    tool = tool_with_versions(key=key)
     versions = list(tool.versions.all())
     by_number = {v.version: v for v in versions}
     errors = []
@@ -275,19 +264,20 @@ def compare(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _transition_page(request: HttpRequest, key: str, version: int, *, action: str) -> HttpResponse:
-    tv = _version_or_404(key, version)
+    tv = tool_version_get(key=key, version=version)
+    form = forms.Form(request.POST or None)
     if request.method == "POST":
-        try:
+        with service_errors(form) as outcome:
             if action == "publish":
                 tv = services.tool_version_publish(version=tv, by=request.user)
-                messages.success(request, f"{tv} is published: new forms will use it")
+                done = f"{tv} is published: new forms will use it"
             else:
                 tv = services.tool_version_retire(version=tv, by=request.user)
-                messages.success(request, f"{tv} is retired: forms already filled in stay readable")
-        except DomainError as e:
-            messages.error(request, str(e))
-        return redirect(_version_url(tv))
-    return render(request, "tools/confirm.html", {"tv": tv, "action": action})
+                done = f"{tv} is retired: forms already filled in stay readable"
+        if outcome.ok:
+            messages.success(request, done)
+            return redirect(_version_url(tv))
+    return render(request, "tools/confirm.html", {"tv": tv, "action": action, "form": form})
 
 
 @gate("tools.manage_tools")
@@ -307,28 +297,14 @@ def retire(request: HttpRequest, key: str, version: int) -> HttpResponse:
 def try_tool(request: HttpRequest, key: str, version: int) -> HttpResponse:
     """A practice form, authored by the QA officer, to test a draft or published version.
     POST only (outside the QA unit the page does not exist: the gate's 404 before 405)."""
-    tv = _version_or_404(key, version)
-    try:
-        response = services.form_response_start(tool_version=tv, author=request.user)
-    except DomainError as e:
-        messages.error(request, str(e))
-        return redirect(_version_url(tv))
+    tv = tool_version_get(key=key, version=version)
+    response = services.form_response_start(tool_version=tv, author=request.user)
     return redirect("forms:task_list", response.pk)
 
 
 # --------------------------------------------------------------------------------------------
 # Filling in a form (generic, reusable)
 # --------------------------------------------------------------------------------------------
-
-
-def _log_read(request: HttpRequest, response: FormResponse) -> None:
-    if response.child_id is not None:
-        access_log_record(
-            user=request.user,
-            object_type="form_response",
-            object_id=response.pk,
-            outcome=AccessOutcome.ALLOWED,
-        )
 
 
 def section_states(response: FormResponse) -> list[dict[str, Any]]:
@@ -348,9 +324,6 @@ def section_states(response: FormResponse) -> list[dict[str, Any]]:
 @require_GET
 def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     response = form_response_get_visible(user=request.user, pk=pk)
-    if response is None:
-        raise Http404
-    _log_read(request, response)
     if not FORM_RESPONSE_WORKFLOW.can(response, "save", by=request.user):
         return render_response_readonly(request, response)
     states = section_states(response)
@@ -383,27 +356,17 @@ def _facts(response: FormResponse) -> dict[str, str] | None:
     return case_facts_for(child=response.child)
 
 
-def _editable_or_404(request: HttpRequest, pk: int) -> FormResponse:
-    response = form_response_get_editable(user=request.user, pk=pk)
-    if response is None:
-        visible = form_response_get_visible(user=request.user, pk=pk)
-        if visible is not None and visible.is_submitted:
-            raise Http404("This form has been submitted")
-        raise Http404
-    return response
-
-
-def _section_or_404(response: FormResponse, section_key: str) -> None:
+def _check_section_key(response: FormResponse, section_key: str) -> None:
+    """A section key in the URL that the form does not have is a page that does not exist."""
     if section_key not in {s.key for s in response.definition.sections}:
-        raise Http404
+        raise NotFound()
 
 
 @gate("tools.use_forms")
 @require_http_methods(["GET", "POST"])
 def section(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
-    response = _editable_or_404(request, pk)
-    _section_or_404(response, section_key)
-    _log_read(request, response)
+    response = form_response_get_fillable(user=request.user, pk=pk)
+    _check_section_key(response, section_key)
     return section_page(
         request,
         response,
@@ -464,18 +427,22 @@ def section_page(
             back_url=done_url,
             form=form,
         )
-    try:
-        result = services.form_response_save_section(
-            response=response,
-            section_key=section_key,
-            data=form.answer_data(),
-            by=request.user,
-            expected_version=expected,
-            grade=grade,
-            grade_reason=reason,
-            complete=complete and not form.errors,
-        )
-    except services.FormResponseConflict as conflict:
+    conflict: services.FormResponseConflict | None = None
+    with service_errors(form) as outcome:
+        try:
+            result = services.form_response_save_section(
+                response=response,
+                section_key=section_key,
+                data=form.answer_data(),
+                by=request.user,
+                expected_version=expected,
+                grade=grade,
+                grade_reason=reason,
+                complete=complete and not form.errors,
+            )
+        except services.FormResponseConflict as error:  # shown with both texts, not a message
+            conflict = error
+    if conflict is not None:
         return render_section(
             request,
             conflict.current,
@@ -489,8 +456,18 @@ def section_page(
             conflict=conflict,
             status=409,
         )
-    except services.ResponseLocked:
-        raise Http404 from None
+    if not outcome.ok:  # refused (submitted meanwhile, say): the page again, keeping the input
+        return render_section(
+            request,
+            response,
+            section_key,
+            editable=True,
+            action_url=action_url,
+            autosave_url=autosave_url,
+            facts=facts,
+            back_url=done_url,
+            form=form,
+        )
     for key, message in result.errors.items():
         field = {"grade": GRADE_FIELD, "grade_reason": GRADE_REASON_FIELD}.get(key, key)
         if field in form.fields and field not in form.errors:
@@ -610,10 +587,8 @@ def render_section(
 def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     """htmx autosave: save what is valid as a draft; answer a short status message and the new
     row version (swapped out of band into the form's hidden field)."""
-    response = form_response_get_editable(user=request.user, pk=pk)
-    if response is None:
-        raise Http404
-    _section_or_404(response, section_key)
+    response = form_response_get_fillable(user=request.user, pk=pk)
+    _check_section_key(response, section_key)
     form = SectionForm(
         request.POST,
         definition=response.definition,
@@ -669,42 +644,36 @@ def autosave(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
     """Every answer, the overall grade, and Submit. Missing items link to their question."""
-    response = _editable_or_404(request, pk)
-    _log_read(request, response)
+    response = form_response_get_fillable(user=request.user, pk=pk)
     definition = response.definition
+    data = request.POST if request.method == "POST" else None
     grade_form = None
     if definition.overall_grade:
-        grade_form = OverallGradeForm(
-            request.POST if request.method == "POST" else None,
-            definition=definition,
-            response=response,
-        )
+        grade_form = OverallGradeForm(data, definition=definition, response=response)
+    form = grade_form or forms.Form(data)
     missing: list[ans.Missing] = []
-    if request.method == "POST":
-        try:
-            if grade_form is not None:
-                if not grade_form.is_valid():
-                    raise DomainError("")
-                response = services.form_response_set_grade(
-                    response=response,
-                    section_key=None,
-                    grade=grade_form.cleaned_data["overall_grade"] or "",
-                    reason=grade_form.cleaned_data["overall_grade_reason"] or "",
-                    by=request.user,
-                    expected_version=response.row_version,
+    if request.method == "POST" and form.is_valid():
+        # A refused grade or submit is shown on the form; what is missing is listed, linked.
+        with service_errors(form, "overall_grade_reason" if grade_form else None) as outcome:
+            try:
+                if grade_form is not None:
+                    response = services.form_response_set_grade(
+                        response=response,
+                        section_key=None,
+                        grade=grade_form.cleaned_data["overall_grade"] or "",
+                        reason=grade_form.cleaned_data["overall_grade_reason"] or "",
+                        by=request.user,
+                        expected_version=response.row_version,
+                    )
+                services.form_response_submit(
+                    response=response, by=request.user, expected_version=response.row_version
                 )
-            services.form_response_submit(
-                response=response, by=request.user, expected_version=response.row_version
-            )
-        except services.FormIncomplete as e:
-            missing = e.missing
-        except DomainError as e:
-            if grade_form is not None and str(e):
-                grade_form.add_error("overall_grade_reason", str(e))
-        else:
+            except services.FormIncomplete as incomplete:
+                missing = incomplete.missing
+        if outcome.ok and not missing:
             messages.success(request, f"{definition.title} submitted")
             return redirect("forms:task_list", response.pk)
-    else:
+    elif request.method != "POST":
         missing = ans.form_missing(
             definition, response.answers, response.section_grades, response.overall_grade
         )
@@ -727,7 +696,7 @@ def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
             "response": response,
             "sections": _answer_rows(response),
             "grade_form": grade_form,
-            "form": grade_form,
+            "form": form,
             "missing": links,
             "submitted_attempt": request.method == "POST",
         },

@@ -53,6 +53,7 @@ from .vocabulary import (
     SERVICES,
     TEXT_MAX_LENGTH,
 )
+from .yaml_io import check_size
 
 __all__ = [
     "CASE_FACTS",
@@ -78,6 +79,7 @@ __all__ = [
     "ScalePoint",
     "Section",
     "ToolDefinition",
+    "check_size",
     "definition_diff",
     "library_index",
     "library_read",

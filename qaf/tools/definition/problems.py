@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from qaf.common.errors import DomainError
+from qaf.common.errors import Invalid
 
 PathTuple = tuple[str | int, ...]
 
@@ -25,7 +25,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class DefinitionInvalid(DomainError):
+class DefinitionInvalid(Invalid):
     """The definition was refused; `problems` says what is wrong and where."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -121,23 +121,27 @@ if yaml.__with_libyaml__:
     _FastLoader = _CLoader
 
 
-def read_yaml(text: str | bytes) -> tuple[Any, dict[PathTuple, int]]:
-    """Size-check, decode and read YAML into plain data plus the line of each path."""
-    if isinstance(text, str):
-        size = len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8"))
-    else:
-        size = len(text)
+def check_size(size: int) -> None:
+    """Refuse a file of `size` bytes over the limit, before a byte of it is read."""
     if size > MAX_FILE_BYTES:
         raise DefinitionInvalid(
             [
                 Problem(
                     None,
                     "",
-                    f"the file is {size / (1024 * 1024):.1f} MB; a tool definition may be at "
-                    f"most 1 MB ({MAX_FILE_BYTES} bytes)",
+                    f"the file is {size / (1024 * 1024):.1f} MB: a tool definition must be "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB or smaller",
                 )
             ]
         )
+
+
+def read_yaml(text: str | bytes) -> tuple[Any, dict[PathTuple, int]]:
+    """Size-check, decode and read YAML into plain data plus the line of each path."""
+    if isinstance(text, str):
+        check_size(len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8")))
+    else:
+        check_size(len(text))
     if isinstance(text, bytes):
         raw = text
         try:

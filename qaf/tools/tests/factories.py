@@ -9,12 +9,9 @@ from qaf.tools.services import form_response_start, tool_library_load
 
 def library_version(key: str = "universal-case-audit", version: int = 1) -> ToolVersion:
     """A shipped tool version, published (the library is loaded on first use)."""
-    found = tool_version_get(key=key, version=version)
-    if found is None:
+    if not ToolVersion.objects.filter(tool__key=key, version=version).exists():
         tool_library_load(by=None)
-        found = tool_version_get(key=key, version=version)
-    assert found is not None, key
-    return found
+    return tool_version_get(key=key, version=version)
 
 
 def response_for(user: Any, key: str = "universal-case-audit", **kwargs: Any) -> FormResponse:

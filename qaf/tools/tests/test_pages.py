@@ -479,3 +479,30 @@ def test_autosave_reveals_and_hides_conditional_questions_out_of_band(qa_client,
     assert "govuk-radios__conditional--hidden" in hidden["class"]
     assert hidden.select_one("textarea").get_text() == "Kept"
     assert FormResponse.objects.get(pk=r.pk).answers["seen"] == "yes"
+
+
+# ---- the access log ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "via"),
+    [
+        ("/forms/{pk}/", "page"),
+        ("/forms/{pk}/check/", "page"),
+        ("/forms/{pk}/sections/first/", "page"),
+        ("/api/v1/tools/responses/{pk}", "api"),
+    ],
+)
+def test_every_read_of_a_form_is_logged_refused_or_allowed(client_for, council, small, url, via):
+    from qaf.access_log.models import AccessLogEntry, AccessOutcome
+
+    theirs = start(council.users[Role.DIRECTOR], small)
+    mine = start(council.users[Role.PRACTITIONER], small)
+    client = client_for(Role.PRACTITIONER)
+    assert client.get(url.format(pk=theirs.pk)).status_code == 404
+    assert client.get(url.format(pk=mine.pk)).status_code == 200
+    rows = AccessLogEntry.objects.filter(object_type="form_response").order_by("pk")
+    assert [(r.object_id, r.outcome, r.via, r.username) for r in rows] == [
+        (str(theirs.pk), AccessOutcome.NOT_FOUND, via, council.users[Role.PRACTITIONER].username),
+        (str(mine.pk), AccessOutcome.ALLOWED, via, council.users[Role.PRACTITIONER].username),
+    ]
