@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from qaf.accounts.models import User
 from qaf.common import clock
 from qaf.common.errors import Conflict, IllegalTransition, Invalid, NotAllowed
 
@@ -32,6 +33,10 @@ from .definition import (
     visible_questions,
 )
 from .models import FormResponse, Tool, ToolVersion, VersionStatus
+
+if TYPE_CHECKING:
+    from qaf.cases.models import Child
+
 from .workflows import (
     FORM_RESPONSE_WORKFLOW,
     TOOL_VERSION_WORKFLOW,
@@ -86,7 +91,7 @@ def tool_version_latest(*, key: str) -> ToolVersion | None:
 
 
 @transaction.atomic
-def tool_version_import(*, yaml_text: str | bytes, by: Any) -> ToolVersion:
+def tool_version_import(*, yaml_text: str | bytes, by: User) -> ToolVersion:
     """Create a draft version from uploaded YAML. Raises DefinitionInvalid, changing nothing.
 
     A version that follows an existing one is checked against the latest version of the same
@@ -101,7 +106,7 @@ def tool_version_import(*, yaml_text: str | bytes, by: Any) -> ToolVersion:
 
 
 def _version_create(
-    *, definition: ToolDefinition, source: str, by: Any, status: str
+    *, definition: ToolDefinition, source: str, by: User | None, status: str
 ) -> ToolVersion:
     now = clock.now()
     services = "all" if definition.services == "all" else list(definition.services)
@@ -135,7 +140,7 @@ def _version_create(
     )
 
 
-def _move(version: ToolVersion, step: str, by: Any) -> ToolVersion:
+def _move(version: ToolVersion, step: str, by: User) -> ToolVersion:
     """Lock the version and take the workflow's step (IllegalTransition, NotAllowed)."""
     locked = ToolVersion.objects.select_for_update().get(pk=version.pk)
     TOOL_VERSION_WORKFLOW.move(locked, step, by=by)
@@ -143,7 +148,7 @@ def _move(version: ToolVersion, step: str, by: Any) -> ToolVersion:
 
 
 @transaction.atomic
-def tool_version_publish(*, version: ToolVersion, by: Any) -> ToolVersion:
+def tool_version_publish(*, version: ToolVersion, by: User) -> ToolVersion:
     """Publish a draft. It becomes the version new forms use when it is the highest published
     one; older published versions stay in use for forms already started."""
     locked = _move(version, "publish", by)
@@ -153,7 +158,7 @@ def tool_version_publish(*, version: ToolVersion, by: Any) -> ToolVersion:
 
 
 @transaction.atomic
-def tool_version_retire(*, version: ToolVersion, by: Any) -> ToolVersion:
+def tool_version_retire(*, version: ToolVersion, by: User) -> ToolVersion:
     """Stop new use of a published version; forms filled in with it stay readable."""
     locked = _move(version, "retire", by)
     locked.retired_at, locked.retired_by = clock.now(), by
@@ -162,7 +167,7 @@ def tool_version_retire(*, version: ToolVersion, by: Any) -> ToolVersion:
 
 
 @transaction.atomic
-def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: Any) -> ToolVersion:
+def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: User) -> ToolVersion:
     """Replace a draft's definition (same tool, same version number). Refused once published."""
     locked = ToolVersion.objects.select_for_update().get(pk=version.pk)
     if not version_is_editable(locked):
@@ -186,7 +191,7 @@ def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: Any) 
 
 
 @transaction.atomic
-def tool_library_load(*, by: Any = None) -> list[ToolVersion]:
+def tool_library_load(*, by: User | None = None) -> list[ToolVersion]:
     """Create, published, every shipped definition the database does not hold yet (by tool key
     and version). Idempotent: running it again creates nothing.
 
@@ -219,7 +224,11 @@ def tool_library_load(*, by: Any = None) -> list[ToolVersion]:
 
 @transaction.atomic
 def form_response_start(
-    *, tool_version: ToolVersion, author: Any, child: Any = None, purpose: str = "practice"
+    *,
+    tool_version: ToolVersion,
+    author: User,
+    child: Child | None = None,
+    purpose: str = "practice",
 ) -> FormResponse:
     """A new draft response pinned to `tool_version`. Retired versions are refused; drafts are
     allowed only for a practice run (a QA officer trying a tool before publishing it)."""
@@ -239,7 +248,7 @@ def form_response_start(
 
 
 def _lock_for_write(
-    response: FormResponse, by: Any, expected_version: int, step: str = "save"
+    response: FormResponse, by: User, expected_version: int, step: str = "save"
 ) -> FormResponse:
     """Lock the response and check the workflow allows `step` to `by` (ResponseLocked once
     submitted, NotAllowed for anyone but the author), then that it is the version `by` read
@@ -324,7 +333,7 @@ def form_response_save_section(
     response: FormResponse,
     section_key: str,
     data: Mapping[str, Any],
-    by: Any,
+    by: User,
     expected_version: int,
     grade: str | None = None,
     grade_reason: str = "",
@@ -407,7 +416,7 @@ def form_response_set_grade(
     section_key: str | None,
     grade: str,
     reason: str,
-    by: Any,
+    by: User,
     expected_version: int,
 ) -> FormResponse:
     """Set a section's grade (or, with section_key None, the overall grade). A grade that
@@ -449,7 +458,7 @@ def form_response_set_grade(
 
 @transaction.atomic
 def form_response_submit(
-    *, response: FormResponse, by: Any, expected_version: int | None = None
+    *, response: FormResponse, by: User, expected_version: int | None = None
 ) -> FormResponse:
     """Submit: every required shown question answered, every graded section graded, the
     overall grade chosen. Otherwise FormIncomplete lists what is missing. Answers to questions

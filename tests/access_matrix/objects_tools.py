@@ -27,7 +27,8 @@ def draft_version_number(council: Any, role: str) -> tuple[int | None, int | Non
     v1 = library_version(TOOL)
     if not v1.tool.versions.filter(version=2).exists():
         tool_version_import(
-            yaml_text=v1.source_yaml.replace("\nversion: 1\n", "\nversion: 2\n"), by=None
+            yaml_text=v1.source_yaml.replace("\nversion: 1\n", "\nversion: 2\n"),
+            by=council.users[Role.QA_OFFICER],
         )
     return 2, None
 

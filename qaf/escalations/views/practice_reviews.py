@@ -97,7 +97,7 @@ def _draft_form(review: PracticeReview) -> "FormResponse":
 @require_GET
 def practice_review_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     """The QA form's task list: each section with its status, then check and submit."""
-    from qaf.tools.views import section_states
+    from qaf.tools.engine import section_states
 
     review = practice_review_draft_get_visible(user=request.user, pk=pk)
     form = _draft_form(review)
@@ -137,8 +137,7 @@ def practice_review_tasks(request: HttpRequest, pk: int) -> HttpResponse:
 def practice_review_section(request: HttpRequest, pk: int, section_key: str) -> HttpResponse:
     """One section of the QA form (the tool engine's page; autosave through its endpoint). A
     submitted form's sections are never editable: NotFound, as for a section it does not have."""
-    from qaf.tools.selectors import case_facts_for
-    from qaf.tools.views import section_page
+    from qaf.tools.engine import case_facts_for, section_page
 
     review = practice_review_draft_get_visible(user=request.user, pk=pk)
     form = _draft_form(review)
@@ -184,10 +183,7 @@ def _missing_links(pk: int, missing: list[Any]) -> list[dict[str, str]]:
 def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
     """Every answer, the overall grade and Submit: Outstanding sends a practice appreciation,
     Inadequate raises a practice alert."""
-    from qaf.tools import answers as ans
-    from qaf.tools.forms import OverallGradeForm
-    from qaf.tools.services import FormIncomplete
-    from qaf.tools.views import _answer_rows
+    from qaf.tools.engine import FormIncomplete, OverallGradeForm, answer_rows, form_missing
 
     review = practice_review_draft_get_visible(user=request.user, pk=pk)
     response = _draft_form(review)
@@ -216,7 +212,7 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _outcome_message(review))
             return redirect("escalations:practice_review_detail", review.pk)
     elif request.method == "GET":
-        missing = ans.form_missing(
+        missing = form_missing(
             response.definition, response.answers, response.section_grades, response.overall_grade
         )
     return render(
@@ -225,7 +221,7 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "review": review,
             "response": response,
-            "sections": _answer_rows(response),
+            "sections": answer_rows(response),
             "grade_form": grade_form,
             "form": grade_form,
             "missing": _missing_links(pk, missing),
@@ -237,7 +233,7 @@ def practice_review_check(request: HttpRequest, pk: int) -> HttpResponse:
 def _practice_review_outcome_page(request: HttpRequest, review: PracticeReview) -> HttpResponse:
     """The form was submitted on the tool engine's own pages: its answers and grade are fixed;
     POST records the review's outcome from them."""
-    from qaf.tools.views import _answer_rows
+    from qaf.tools.engine import answer_rows
 
     if request.method == "POST":
         user: Any = request.user
@@ -252,7 +248,7 @@ def _practice_review_outcome_page(request: HttpRequest, review: PracticeReview) 
         {
             "review": review,
             "response": form,
-            "sections": _answer_rows(form),
+            "sections": answer_rows(form),
             "grade": labels.get(form.overall_grade, form.overall_grade),
         },
     )
@@ -261,7 +257,7 @@ def _practice_review_outcome_page(request: HttpRequest, review: PracticeReview) 
 @gate("escalations.view_practice_reviews")
 @require_GET
 def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from qaf.tools.views import _answer_rows
+    from qaf.tools.engine import answer_rows
 
     review = practice_review_get_visible(user=request.user, pk=pk)
     summary = [
@@ -282,7 +278,7 @@ def practice_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     continue_url = None
     if review.is_draft and allowed(request.user, "escalations.fill_practice_review", review):
         continue_url = reverse("escalations:practice_review_tasks", args=[pk])
-    sections = _answer_rows(form) if form is not None and not review.is_draft else None
+    sections = answer_rows(form) if form is not None and not review.is_draft else None
     return render(
         request,
         "escalations/practice_review_detail.html",
