@@ -30,8 +30,9 @@ class VersionStatus(models.TextChoices):
 
 
 class Tool(models.Model):
-    """A tool is identified by its stable key; its title, kind and services follow the newest
-    version imported."""
+    """A tool is identified by its stable key; its title, kind and services follow the version
+    new forms use (the highest published one), or, before one is published, the newest draft.
+    Each version keeps its own title (`ToolVersion.title`) whatever happens to the others."""
 
     key = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
@@ -49,6 +50,7 @@ class Tool(models.Model):
 class ToolVersion(models.Model):
     tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)  # this version's own title, from its definition
     status = models.CharField(
         max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
     )
@@ -75,13 +77,13 @@ class ToolVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tool.title}, version {self.version}"
+        return f"{self.title}, version {self.version}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             stored = (
                 ToolVersion.objects.filter(pk=self.pk)
-                .values("status", "source_yaml", "definition_data")
+                .values("status", "title", "source_yaml", "definition_data")
                 .first()
             )
             if (
@@ -90,6 +92,7 @@ class ToolVersion(models.Model):
                 and (
                     stored["source_yaml"] != self.source_yaml
                     or stored["definition_data"] != self.definition_data
+                    or stored["title"] != self.title
                 )
             ):
                 raise Conflict(

@@ -37,6 +37,7 @@ from .models import FormResponse, Tool, ToolVersion, VersionStatus
 if TYPE_CHECKING:
     from qaf.cases.models import Child
 
+from .selectors import tool_version_current
 from .workflows import (
     FORM_RESPONSE_WORKFLOW,
     TOOL_VERSION_WORKFLOW,
@@ -110,7 +111,7 @@ def _version_create(
 ) -> ToolVersion:
     now = clock.now()
     services = "all" if definition.services == "all" else list(definition.services)
-    tool, created = Tool.objects.select_for_update().get_or_create(
+    tool, _ = Tool.objects.select_for_update().get_or_create(
         key=definition.key,
         defaults={
             "title": definition.title,
@@ -119,17 +120,15 @@ def _version_create(
             "created_at": now,
         },
     )
-    if not created:
-        tool.title, tool.kind, tool.services = definition.title, definition.kind, services
-        tool.save(update_fields=["title", "kind", "services"])
     if ToolVersion.objects.filter(tool=tool, version=definition.version).exists():
         raise DefinitionInvalid(
             [Problem(None, "version", f"Version {definition.version} of this tool already exists")]
         )
     published = status == VersionStatus.PUBLISHED
-    return ToolVersion.objects.create(
+    created = ToolVersion.objects.create(
         tool=tool,
         version=definition.version,
+        title=definition.title,
         status=status,
         source_yaml=source,
         definition_data=definition.to_dict(),
@@ -138,6 +137,22 @@ def _version_create(
         published_at=now if published else None,
         published_by=by if published else None,
     )
+    _tool_follows_current(tool)
+    return created
+
+
+def _tool_follows_current(tool: Tool) -> None:
+    """The tool is known by the version new forms use (the highest published one) or, before
+    one is published, by its newest version. A draft never renames a tool in use."""
+    shown = (
+        tool_version_current(tool=tool)
+        or ToolVersion.objects.filter(tool=tool).order_by("-version").first()
+    )
+    if shown is None:
+        return
+    data = shown.definition_data
+    tool.title, tool.kind, tool.services = data["title"], data["kind"], data["services"]
+    tool.save(update_fields=["title", "kind", "services"])
 
 
 def _move(version: ToolVersion, step: str, by: User) -> ToolVersion:
@@ -154,6 +169,7 @@ def tool_version_publish(*, version: ToolVersion, by: User) -> ToolVersion:
     locked = _move(version, "publish", by)
     locked.published_at, locked.published_by = clock.now(), by
     locked.save(update_fields=["status", "published_at", "published_by"])
+    _tool_follows_current(locked.tool)
     return locked
 
 
@@ -163,6 +179,7 @@ def tool_version_retire(*, version: ToolVersion, by: User) -> ToolVersion:
     locked = _move(version, "retire", by)
     locked.retired_at, locked.retired_by = clock.now(), by
     locked.save(update_fields=["status", "retired_at", "retired_by"])
+    _tool_follows_current(locked.tool)
     return locked
 
 
@@ -186,7 +203,9 @@ def tool_version_update_draft(*, version: ToolVersion, yaml_text: str, by: User)
             [Problem(None, "key", "The file is a different tool or version from this draft")]
         )
     locked.source_yaml, locked.definition_data = yaml_text, definition.to_dict()
-    locked.save(update_fields=["source_yaml", "definition_data"])
+    locked.title = definition.title
+    locked.save(update_fields=["source_yaml", "definition_data", "title"])
+    _tool_follows_current(locked.tool)
     return locked
 
 

@@ -47,9 +47,11 @@ from .schema import load_schema
 from .vocabulary import (
     CASE_FACTS,
     CHOICE_TYPES,
+    KIND_LABELS,
     KINDS,
     MAX_FILE_BYTES,
     QUESTION_TYPES,
+    SERVICE_LABELS,
     SERVICES,
     TEXT_MAX_LENGTH,
 )
@@ -60,9 +62,11 @@ __all__ = [
     "CHOICE_TYPES",
     "GRADE_SCALES",
     "KINDS",
+    "KIND_LABELS",
     "MAX_FILE_BYTES",
     "QUESTION_TYPES",
     "SERVICES",
+    "SERVICE_LABELS",
     "TEXT_MAX_LENGTH",
     "YES_NO_NA",
     "AnswerValue",

@@ -35,6 +35,32 @@ SERVICES: tuple[str, ...] = (
     "open-access",
 )
 
+KIND_LABELS: dict[str, str] = {
+    "case_audit": "Case audit",
+    "observation": "Observation",
+    "appreciative_inquiry": "Appreciative inquiry",
+    "review_qa": "Review QA",
+    "checklist": "Checklist",
+    "survey": "Survey",
+    "coa": "Children's Outcome Analysis",
+    "multi_agency_audit": "Multi-agency audit",
+}
+"""How each kind is named on screen."""
+
+SERVICE_LABELS: dict[str, str] = {
+    "childrens-social-work": "Children's social work",
+    "children-in-care": "Children in care",
+    "care-leavers": "Care leavers",
+    "early-help": "Early help",
+    "youth-justice": "Youth justice",
+    "adoption-and-kinship": "Adoption and kinship",
+    "disabled-children": "Disabled children",
+    "send": "SEND",
+    "front-door": "Front door",
+    "open-access": "Open access (children's centres and youth hubs)",
+}
+"""How each service key is named on screen."""
+
 QuestionType = Literal[
     "scale",
     "grade",

@@ -16,7 +16,14 @@ from qaf.common.forms import service_errors
 from qaf.common.permissions import gate
 
 from .. import services
-from ..definition import DefinitionInvalid, ToolDefinition, check_size, definition_diff
+from ..definition import (
+    KIND_LABELS,
+    SERVICE_LABELS,
+    DefinitionInvalid,
+    ToolDefinition,
+    check_size,
+    definition_diff,
+)
 from ..forms import GRADE_FIELD, SectionForm, UploadForm
 from ..models import ToolVersion, VersionStatus
 from ..pages import acting_user, disabled_form, section_items
@@ -127,10 +134,12 @@ def _version_rows(
 
     rows = [
         ("Key", tv.tool.key),
-        ("Kind", definition.kind.replace("_", " ").capitalize()),
+        ("Kind", KIND_LABELS.get(definition.kind, definition.kind)),
         (
             "Services",
-            "All services" if definition.services == "all" else ", ".join(definition.services),
+            "All services"
+            if definition.services == "all"
+            else ", ".join(SERVICE_LABELS.get(s, s) for s in definition.services),
         ),
         ("Status", tv.get_status_display()),
         ("Sections", str(len(definition.sections))),
