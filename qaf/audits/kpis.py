@@ -34,13 +34,13 @@ from qaf.performance.kpis import (
     sum_by_window,
     windows_span,
 )
+from qaf.tools.definition import GradeScale
+from qaf.tools.selectors import grade_scales_by_version
 
-from .agreement import GRADE_ORDER, agreement
+from .agreement import agreement, shipped_case_audit_scale
 from .models import Audit, AuditStatus, ModerationStatus
 
 GROUP = "Quality assurance"
-# Grades counted as "Good or better" (GRADE_ORDER runs best first).
-GOOD_OR_BETTER = frozenset(GRADE_ORDER[:2])  # outstanding, good
 # Submitted and not returned: the auditor's work is done (a returned audit is complete again
 # only when it is resubmitted, and ``submitted_at`` is then the resubmission).
 COMPLETE = (AuditStatus.SUBMITTED, AuditStatus.IN_MODERATION, AuditStatus.FINALISED)
@@ -66,6 +66,16 @@ def _local_bounds(windows: tuple[Window, ...]) -> tuple[dt.datetime, dt.datetime
         timezone.make_aware(dt.datetime.combine(first, dt.time.min)),
         timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min)),
     )
+
+
+def _scales(version_ids: set[int | None]) -> dict[int | None, GradeScale | None]:
+    """The grade scale of each audit's pinned tool version (the version its form was started
+    on); an audit without a form, which the product never grades, is read on the shipped case
+    audit's scale."""
+    pinned = grade_scales_by_version(version_ids={v for v in version_ids if v is not None})
+    scales: dict[int | None, GradeScale | None] = {None: shipped_case_audit_scale()}
+    scales.update(pinned.items())
+    return scales
 
 
 def audit_completion(inp: KpiInput) -> list[Result]:
@@ -94,9 +104,11 @@ def audit_completion(inp: KpiInput) -> list[Result]:
 
 def audit_good_or_better(inp: KpiInput) -> list[Result]:
     """Audits submitted in the window (local date of ``submitted_at``; submitted, in moderation
-    or finalised) whose final overall grade is Good or Outstanding / those with an overall grade.
-    The final grade is the moderator's once the moderation is finalised, else the auditor's
-    (``submitted_overall_grade``)."""
+    or finalised) whose final overall grade counts as good or better / those with an overall
+    grade on their scale. The scale, and which of its grades count as good or better, are those
+    of the audit's own tool version (its ``grade_scale``: Outstanding and Good on Ofsted's); an
+    audit whose scale marks none is not counted. The final grade is the moderator's once the
+    moderation is finalised, else the auditor's (``submitted_overall_grade``)."""
     start, stop = _local_bounds(inp.windows)
     rows = (
         scoped_audits(inp)
@@ -112,16 +124,18 @@ def audit_good_or_better(inp: KpiInput) -> list[Result]:
             ),
         )
         .order_by()
-        .values("day", "grade")
+        .values("day", "form__tool_version", "grade")
         .annotate(n=Count("pk"))
     )
+    scales = _scales({row["form__tool_version"] for row in rows})
     per_day: dict[dt.date, tuple[int, int]] = {}
     for row in rows:
-        if row["grade"] not in GRADE_ORDER:
+        scale = scales.get(row["form__tool_version"])
+        if scale is None or not scale.good_or_better or row["grade"] not in scale:
             continue
         good, graded = per_day.get(row["day"], (0, 0))
         per_day[row["day"]] = (
-            good + (row["n"] if row["grade"] in GOOD_OR_BETTER else 0),
+            good + (row["n"] if row["grade"] in scale.good_or_better else 0),
             graded + row["n"],
         )
     return sum_by_window(per_day, inp.windows)
@@ -131,7 +145,7 @@ def moderation_agreement(inp: KpiInput) -> list[Result]:
     """Audits whose moderation was finalised in the window (local date of the moderation's
     ``finalised_at``) where the moderator's overall grade equals the auditor's / those audits.
     Agreement is counted by ``agreement.agreement`` on the (auditor, moderator) overall-grade
-    pairs: the same comparison as the agreement page (pairs outside the grade scale dropped)."""
+    pairs, on the grade scale of each audit's own tool version (pairs outside it dropped)."""
     start, stop = _local_bounds(inp.windows)
     rows = (
         scoped_audits(inp)
@@ -142,18 +156,32 @@ def moderation_agreement(inp: KpiInput) -> list[Result]:
         )
         .annotate(day=TruncDate("moderation__finalised_at"))
         .order_by()
-        .values("day", "submitted_overall_grade", "moderation__overall_grade")
+        .values("day", "form__tool_version", "submitted_overall_grade", "moderation__overall_grade")
         .annotate(n=Count("pk"))
     )
-    pairs_by_day: dict[dt.date, list[tuple[str, str]]] = defaultdict(list)
+    scales = _scales({row["form__tool_version"] for row in rows})
+    # day -> scale -> pairs: agreement is counted within one scale at a time
+    pairs_by_day: dict[dt.date, dict[GradeScale, list[tuple[str, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for row in rows:
+        scale = scales.get(row["form__tool_version"])
+        if scale is None:
+            continue
         pair = (row["submitted_overall_grade"], row["moderation__overall_grade"])
-        pairs_by_day[row["day"]].extend([pair] * row["n"])
+        pairs_by_day[row["day"]][scale].extend([pair] * row["n"])
     out = []
     for first, last in inp.windows:
-        pairs = [p for day, ps in pairs_by_day.items() if first <= day <= last for p in ps]
-        counted = agreement(pairs, resamples=0)  # no interval needed: the share agreed alone
-        out.append(result_pct(counted.agreed, counted.pairs))
+        by_scale: dict[GradeScale, list[tuple[str, str]]] = defaultdict(list)
+        for day, groups in pairs_by_day.items():
+            if first <= day <= last:
+                for scale, pairs in groups.items():
+                    by_scale[scale].extend(pairs)
+        agreed = counted = 0
+        for scale, pairs in by_scale.items():
+            result = agreement(pairs, scale=scale, resamples=0)  # the share agreed alone
+            agreed, counted = agreed + result.agreed, counted + result.pairs
+        out.append(result_pct(agreed, counted))
     return out
 
 

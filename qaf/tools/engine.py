@@ -34,6 +34,7 @@ from .answers import (
 from .definition import (
     DefinitionInvalid,
     GradeOption,
+    GradeScale,
     Problem,
     Question,
     Section,
@@ -71,6 +72,7 @@ __all__ = [
     "FormIncomplete",
     "FormResponseConflict",
     "GradeOption",
+    "GradeScale",
     "Missing",
     "OverallGradeForm",
     "Problem",

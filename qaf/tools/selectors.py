@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -14,6 +15,7 @@ from qaf.common import clock
 from qaf.common.errors import NotFound
 from qaf.common.permissions import allowed
 
+from .definition import GradeScale
 from .models import FormResponse, Tool, ToolVersion, VersionStatus
 from .workflows import FORM_RESPONSE_WORKFLOW
 
@@ -55,6 +57,15 @@ def tool_version_current(*, tool: Tool) -> ToolVersion | None:
         .order_by("-version")
         .first()
     )
+
+
+def grade_scales_by_version(*, version_ids: Iterable[int]) -> dict[int, GradeScale | None]:
+    """The grade scale each tool version declares (None for one that grades nothing), read
+    from the stored definitions: what agreement statistics and KPIs count an audit on."""
+    rows = ToolVersion.objects.filter(pk__in=set(version_ids)).values_list(
+        "pk", "definition_data__grade_scale"
+    )
+    return {pk: GradeScale.from_dict(scale) if scale else None for pk, scale in rows}
 
 
 def form_response_list_visible(*, user: User | AnonymousUser) -> QuerySet[FormResponse]:

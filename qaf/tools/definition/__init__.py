@@ -27,7 +27,6 @@ from .diff import Change, definition_diff
 from .grading import suggest_grade, visible_questions
 from .library import library_index, library_read, load_library
 from .model import (
-    GRADE_SCALES,
     YES_NO_NA,
     AnswerValue,
     Band,
@@ -35,6 +34,7 @@ from .model import (
     GradeDescriptor,
     GradeOption,
     GradeRule,
+    GradeScale,
     Option,
     Question,
     ScalePoint,
@@ -60,7 +60,6 @@ from .yaml_io import check_size
 __all__ = [
     "CASE_FACTS",
     "CHOICE_TYPES",
-    "GRADE_SCALES",
     "KINDS",
     "KIND_LABELS",
     "MAX_FILE_BYTES",
@@ -77,6 +76,7 @@ __all__ = [
     "GradeDescriptor",
     "GradeOption",
     "GradeRule",
+    "GradeScale",
     "Option",
     "Problem",
     "Question",

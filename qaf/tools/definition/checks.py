@@ -12,6 +12,7 @@ from .model import (
     Condition,
     GradeDescriptor,
     GradeRule,
+    GradeScale,
     Option,
     Question,
     ScalePoint,
@@ -87,7 +88,7 @@ def build(data: dict[str, Any]) -> ToolDefinition:
         overall_grade_rule=(
             _build_rule(data["overall_grade_rule"]) if "overall_grade_rule" in data else None
         ),
-        grade_scale=data.get("grade_scale", "ofsted"),
+        grade_scale=GradeScale.from_dict(data["grade_scale"]) if "grade_scale" in data else None,
         sections=tuple(sections),
     )
 
@@ -113,6 +114,7 @@ class Checker:
         self.check_keys()
         self.check_questions()
         self.check_conditions()
+        self.check_scale()
         self.check_grading()
         if previous is not None:
             self.check_against(previous)
@@ -230,9 +232,52 @@ class Checker:
                             "answers are: " + ", ".join(repr(a) for a in allowed),
                         )
 
+    def check_scale(self) -> None:
+        """A tool that grades declares its scale; each grade once; "good or better" marks the
+        best grades only (it means this grade and every better one)."""
+        d = self.d
+        scale = d.grade_scale
+        if scale is None:
+            if d.uses_grades():
+                self.add(
+                    ("grade_scale",),
+                    "the tool gives grades (a graded section, an overall grade or a grade "
+                    "question) but has no grade_scale; list the grades, best first, under "
+                    "grade_scale",
+                )
+            return
+        base: PathTuple = ("grade_scale", "grades")
+        seen: dict[str, int] = {}
+        labels: dict[str, int] = {}
+        for i, grade in enumerate(scale.grades):
+            if grade.value in seen:
+                self.add(
+                    (*base, i, "value"),
+                    f"the grade '{grade.value}' is listed twice; each grade appears once",
+                )
+            seen.setdefault(grade.value, i)
+            if _norm(grade.label) in labels:
+                self.add(
+                    (*base, i, "label"),
+                    f"two grades are labelled {grade.label!r}; each grade needs its own label",
+                )
+            labels.setdefault(_norm(grade.label), i)
+        marked = [g.good_or_better for g in scale.grades]
+        if any(marked):
+            last = max(i for i, m in enumerate(marked) if m)
+            for i in range(last):
+                if not marked[i]:
+                    self.add(
+                        (*base, i, "good_or_better"),
+                        f"'{scale.grades[last].value}' counts as good or better, so "
+                        f"'{scale.grades[i].value}', a better grade, must count too (mark the "
+                        "best grades, from the top of the list)",
+                    )
+
     def check_grading(self) -> None:
         d = self.d
         grades = [g.value for g in d.grades()]
+        scale_name = f"the {d.grade_scale.key} scale" if d.grade_scale else ""
         if d.overall_grade_rule is not None:
             if not d.overall_grade:
                 self.add(
@@ -268,11 +313,11 @@ class Checker:
                         "not include it",
                     )
                 for grade in described:
-                    if grade not in grades:
+                    if grade not in grades and d.grade_scale is not None:
                         self.add(
                             (*place, grade),
-                            f"'{grade}' is not a grade of the {d.grade_scale} scale; the "
-                            "grades are: " + ", ".join(grades),
+                            f"'{grade}' is not a grade of {scale_name}; the grades are: "
+                            + ", ".join(grades),
                         )
                 missing = [g for g in grades if g not in described]
                 if missing:
@@ -284,6 +329,8 @@ class Checker:
 
     def check_rule(self, rule: GradeRule, base: PathTuple, section: Section | None) -> None:
         grades = [g.value for g in self.d.grades()]
+        scale = self.d.grade_scale
+        scale_name = f"the {scale.key} scale" if scale else ""
         lowest: float = 1.0  # the lowest mean of section grades (worst grade counts 1)
         if rule.method in SECTION_METHODS:
             if not any(s.graded for s in self.d.sections):
@@ -328,11 +375,11 @@ class Checker:
                 lowest = min(lo for lo, _ in ranges)
         previous_min: float | None = None
         for i, band in enumerate(rule.bands):
-            if band.grade not in grades:
+            if band.grade not in grades and scale is not None:
                 self.add(
                     (*base, "bands", i, "grade"),
-                    f"'{band.grade}' is not a grade of the {self.d.grade_scale} scale; the "
-                    "grades are: " + ", ".join(grades),
+                    f"'{band.grade}' is not a grade of {scale_name}; the grades are: "
+                    + ", ".join(grades),
                 )
             if previous_min is not None and band.min >= previous_min:
                 self.add(
@@ -362,12 +409,7 @@ class Checker:
                 ("version",),
                 f"the version must be greater than {previous.version}, the previous version",
             )
-        if d.grade_scale != previous.grade_scale:
-            self.add(
-                ("grade_scale",),
-                f"the grade scale was {previous.grade_scale} in version {previous.version} and "
-                f"is {d.grade_scale} here; a tool's grade scale cannot change (create a new tool)",
-            )
+        self.check_scale_against(previous)
         old_questions = {q.key: q for q in previous.questions()}
         for q in d.questions():
             old = old_questions.get(q.key)
@@ -380,6 +422,8 @@ class Checker:
                     f"and is {_article(q.type)} here; give a changed question a new key",
                 )
                 continue
+            if q.type == "grade":
+                continue  # its answers are the scale's grades: check_scale_against
             old_items = dict(previous.choices(old))
             new_items = dict(d.choices(q))
             name = "points" if q.type == "scale" else "options"
@@ -398,6 +442,27 @@ class Checker:
                         f"{label!r} here; a value cannot change its meaning (rewording a label "
                         "is fine): give the changed question a new key",
                     )
+
+    def check_scale_against(self, previous: ToolDefinition) -> None:
+        """A new version may bring a new scale (a new inspection framework is a new version);
+        a grade kept from the previous version must keep its meaning, as an option's value
+        must: its label may be reworded, but not moved to another grade."""
+        if self.d.grade_scale is None or previous.grade_scale is None:
+            return
+        old = {g.value: g.label for g in previous.grade_scale.grades}
+        new = {g.value: g.label for g in self.d.grade_scale.grades}
+        for i, (value, label) in enumerate(new.items()):
+            if value not in old or _norm(old[value]) == _norm(label):
+                continue
+            moved_from = [v for v, lab in old.items() if _norm(lab) == _norm(label)]
+            moved_to = [v for v, lab in new.items() if _norm(lab) == _norm(old[value])]
+            if moved_from or moved_to:
+                self.add(
+                    ("grade_scale", "grades", i, "label"),
+                    f"the grade {value!r} meant {old[value]!r} in version {previous.version} "
+                    f"and means {label!r} here; a grade cannot change its meaning (rewording "
+                    "a label is fine): give the changed grade a new value",
+                )
 
 
 def _article(question_type: str) -> str:

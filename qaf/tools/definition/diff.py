@@ -80,7 +80,14 @@ def _tool_fields(d: ToolDefinition) -> dict[str, Any]:
         "description": d.description,
         "overall_grade": d.overall_grade,
         "overall_grade_rule": rule_to_dict(d.overall_grade_rule) if d.overall_grade_rule else None,
-        "grade_scale": d.grade_scale,
+        "grade_scale": (
+            ", ".join(
+                g.label + (" (good or better)" if g.good_or_better else "")
+                for g in d.grade_scale.grades
+            )
+            if d.grade_scale
+            else None
+        ),
     }
 
 

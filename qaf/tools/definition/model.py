@@ -6,7 +6,7 @@ Built by `checks.build` from checked data; never changed after that.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,25 +16,63 @@ from .yaml_io import dump_yaml
 
 @dataclass(frozen=True)
 class GradeOption:
+    """One grade of a scale (or one answer of a yes/no/not applicable question)."""
+
     value: str
     label: str
+    good_or_better: bool = False  # counted as "Good or better" (the council's choice)
 
 
-GRADE_SCALES: dict[str, tuple[GradeOption, ...]] = {
-    "ofsted": (
-        GradeOption("outstanding", "Outstanding"),
-        GradeOption("good", "Good"),
-        GradeOption("requires_improvement", "Requires improvement"),
-        GradeOption("inadequate", "Inadequate"),
-    ),
-    "unit_meeting": (
-        GradeOption("gold", "Gold"),
-        GradeOption("silver", "Silver"),
-        GradeOption("bronze", "Bronze"),
-        GradeOption("not_met", "Not met"),
-    ),
-}
-"""Each grade scale, best grade first."""
+@dataclass(frozen=True)
+class GradeScale:
+    """A tool version's grade scale, as its file declares it: the grades, best first, and
+    which of them count as "Good or better". A new scale is a new tool version, never code:
+    agreement statistics and the KPIs read the scale of the version an audit was made on."""
+
+    key: str
+    grades: tuple[GradeOption, ...]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The stored values, best first."""
+        return tuple(g.value for g in self.grades)
+
+    @property
+    def good_or_better(self) -> frozenset[str]:
+        """The grades counted as "Good or better" (empty when the scale marks none)."""
+        return frozenset(g.value for g in self.grades if g.good_or_better)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    def label(self, value: str) -> str:
+        """The label of a grade; the value itself when the scale has no such grade."""
+        return next((g.label for g in self.grades if g.value == value), value)
+
+    def rank(self, value: str) -> int:
+        """0 for the best grade, 1 for the next ...; ValueError for a grade not on the scale."""
+        return self.values.index(value)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GradeScale:
+        """The scale from its plain-data form (`to_dict`, as stored with a version)."""
+        return cls(
+            key=data["key"],
+            grades=tuple(
+                GradeOption(g["value"], g["label"], g.get("good_or_better", False))
+                for g in data["grades"]
+            ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        grades = []
+        for g in self.grades:
+            grade: dict[str, Any] = {"value": g.value, "label": g.label}
+            if g.good_or_better:
+                grade["good_or_better"] = True
+            grades.append(grade)
+        return {"key": self.key, "grades": grades}
+
 
 YES_NO_NA: tuple[GradeOption, ...] = (
     GradeOption("yes", "Yes"),
@@ -153,7 +191,7 @@ class ToolDefinition:
     sections: tuple[Section, ...]
     overall_grade: bool = False
     overall_grade_rule: GradeRule | None = None
-    grade_scale: str = "ofsted"
+    grade_scale: GradeScale | None = None  # required when the tool grades anything
 
     def questions(self) -> Iterator[Question]:
         """Every question, in form order."""
@@ -179,8 +217,16 @@ class ToolDefinition:
         raise KeyError(question_key)
 
     def grades(self) -> tuple[GradeOption, ...]:
-        """The tool's grade scale, best grade first."""
-        return GRADE_SCALES[self.grade_scale]
+        """The grades of the tool's scale, best first (none for a tool that does not grade)."""
+        return self.grade_scale.grades if self.grade_scale is not None else ()
+
+    def uses_grades(self) -> bool:
+        """Whether anything in the tool is graded: it then needs a grade scale."""
+        return (
+            self.overall_grade
+            or any(s.graded for s in self.sections)
+            or any(q.type == "grade" for q in self.questions())
+        )
 
     def applies_to(self, service: str) -> bool:
         return self.services == "all" or service in self.services
@@ -210,7 +256,8 @@ class ToolDefinition:
         }
         if self.overall_grade_rule is not None:
             data["overall_grade_rule"] = rule_to_dict(self.overall_grade_rule)
-        data["grade_scale"] = self.grade_scale
+        if self.grade_scale is not None:
+            data["grade_scale"] = self.grade_scale.to_dict()
         data["sections"] = [section_to_dict(s) for s in self.sections]
         return data
 

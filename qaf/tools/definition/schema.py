@@ -177,6 +177,12 @@ def _schema_problem(error: jsonschema.ValidationError, lines: dict[PathTuple, in
         message = f"the text is too long; at most {error.validator_value} characters"
     else:
         message = error.message
+    if path == ("grade_scale",) and v == "type":
+        message = (
+            "grade_scale lists the tool's grades, best first: a key and its grades, each with "
+            "a value and a label (and good_or_better: true for the grades counted as good or "
+            "better); a scale's name alone is not enough"
+        )
     if not path and v == "type":
         message = (
             "the file must be a mapping with the keys key, title, version, kind, services, "

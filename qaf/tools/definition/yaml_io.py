@@ -237,7 +237,13 @@ def _to_python(
 
 # Writing ------------------------------------------------------------------------------------
 
-_FLOW_KEYS = ({"value", "label"}, {"min", "grade"}, {"question", "equals"}, {"question", "in"})
+_FLOW_KEYS = (
+    {"value", "label"},
+    {"value", "label", "good_or_better"},
+    {"min", "grade"},
+    {"question", "equals"},
+    {"question", "in"},
+)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -28,7 +28,13 @@ description: A tool with one question of every type, for tests.
 overall_grade: true
 overall_grade_rule:
   method: worst_section
-grade_scale: ofsted
+grade_scale:
+  key: ofsted
+  grades:
+    - {value: outstanding, label: Outstanding, good_or_better: true}
+    - {value: good, label: Good, good_or_better: true}
+    - {value: requires_improvement, label: Requires improvement}
+    - {value: inadequate, label: Inadequate}
 sections:
   - key: first
     title: First section

@@ -74,6 +74,13 @@ TOOL = textwrap.dedent(
         graded: true
         questions:
           - {key: f, label: F, type: grade}
+    grade_scale:
+      key: ofsted
+      grades:
+        - {value: outstanding, label: Outstanding, good_or_better: true}
+        - {value: good, label: Good, good_or_better: true}
+        - {value: requires_improvement, label: Requires improvement}
+        - {value: inadequate, label: Inadequate}
     """
 )
 D = parse_definition(TOOL)

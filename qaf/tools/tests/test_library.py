@@ -151,8 +151,33 @@ def test_iro_post_review_qa_asks_the_three_questions_and_grades_overall(library)
 
 def test_unit_meeting_audit_uses_the_gold_silver_bronze_scale(library) -> None:
     d = library["unit-meeting-audit"]
-    assert d.grade_scale == "unit_meeting"
-    assert [g.value for g in d.grades()] == ["gold", "silver", "bronze", "not_met"]
+    assert d.grade_scale is not None and d.grade_scale.key == "unit_meeting"
+    assert [(g.value, g.label) for g in d.grades()] == [
+        ("gold", "Gold"),
+        ("silver", "Silver"),
+        ("bronze", "Bronze"),
+        ("not_met", "Not met"),
+    ]
+    assert d.grade_scale.good_or_better == frozenset()  # the council marks none: not counted
+
+
+def test_the_ofsted_tools_declare_the_four_point_scale_with_good_or_better_marked(library) -> None:
+    """The meaning the grades had in code before they became data (qaf.audits.agreement's
+    GRADE_ORDER and kpis' GOOD_OR_BETTER), now in every shipped tool that grades on it."""
+    ofsted = [d for d in library.values() if d.grade_scale and d.grade_scale.key == "ofsted"]
+    assert len(ofsted) == 17
+    for d in ofsted:
+        assert [(g.value, g.label, g.good_or_better) for g in d.grades()] == [
+            ("outstanding", "Outstanding", True),
+            ("good", "Good", True),
+            ("requires_improvement", "Requires improvement", False),
+            ("inadequate", "Inadequate", False),
+        ], d.key
+
+
+def test_only_tools_that_grade_nothing_leave_the_scale_out(library) -> None:
+    for d in library.values():
+        assert (d.grade_scale is not None) or not d.uses_grades(), d.key
 
 
 def test_appreciative_inquiry_asks_the_three_questions(library) -> None:

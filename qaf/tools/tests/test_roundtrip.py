@@ -1,6 +1,7 @@
 """Property: any valid definition exported to YAML parses back to an identical definition."""
 
 import re
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -8,7 +9,6 @@ from hypothesis import strategies as st
 from qaf.tools.definition import (
     CASE_FACTS,
     CHOICE_TYPES,
-    GRADE_SCALES,
     KINDS,
     QUESTION_TYPES,
     SERVICES,
@@ -16,7 +16,9 @@ from qaf.tools.definition import (
     Band,
     Condition,
     GradeDescriptor,
+    GradeOption,
     GradeRule,
+    GradeScale,
     Option,
     Question,
     ScalePoint,
@@ -122,10 +124,34 @@ def scale_rule(draw, scales: list[Question], grades: list[str]) -> GradeRule | N
     )
 
 
+def _norm(label: str) -> str:
+    return " ".join(label.casefold().split())
+
+
+@st.composite
+def grade_scales(draw) -> GradeScale:
+    """Any scale a file may declare: 2 to 6 grades, each value and label once, the best k of
+    them (k may be 0) good or better."""
+    values = draw(st.lists(slug, min_size=2, max_size=6, unique=True))
+    labels = draw(
+        st.lists(text, min_size=len(values), max_size=len(values), unique_by=_norm).filter(
+            lambda ls: len({_norm(x) for x in ls}) == len(ls)
+        )
+    )
+    good = draw(st.integers(0, len(values)))
+    return GradeScale(
+        key=draw(slug),
+        grades=tuple(
+            GradeOption(v, label, i < good)
+            for i, (v, label) in enumerate(zip(values, labels, strict=True))
+        ),
+    )
+
+
 @st.composite
 def definitions(draw) -> ToolDefinition:
-    grade_scale = draw(st.sampled_from(sorted(GRADE_SCALES)))
-    grades = [g.value for g in GRADE_SCALES[grade_scale]]
+    grade_scale = draw(grade_scales())
+    grades = list(grade_scale.values)
     services = draw(
         st.just("all")
         | st.lists(st.sampled_from(SERVICES), min_size=1, max_size=4, unique=True).map(tuple)
@@ -179,7 +205,7 @@ def definitions(draw) -> ToolDefinition:
             overall_rule = GradeRule(method="mean_of_sections", bands=draw(bands(grades, 1)))
         elif method != "none":
             overall_rule = GradeRule(method=method)
-    return ToolDefinition(
+    definition = ToolDefinition(
         key=draw(tool_key),
         title=draw(text),
         version=draw(st.integers(1, 10**6)),
@@ -191,6 +217,9 @@ def definitions(draw) -> ToolDefinition:
         overall_grade_rule=overall_rule,
         grade_scale=grade_scale,
     )
+    if not definition.uses_grades() and draw(st.booleans()):
+        return replace(definition, grade_scale=None)  # a tool that grades nothing may omit it
+    return definition
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -82,6 +82,13 @@ BASE = textwrap.dedent(
             label: Note
             type: short_text
             required: false
+    grade_scale:
+      key: ofsted
+      grades:
+        - {value: outstanding, label: Outstanding, good_or_better: true}
+        - {value: good, label: Good, good_or_better: true}
+        - {value: requires_improvement, label: Requires improvement}
+        - {value: inadequate, label: Inadequate}
     """
 )
 # line 28: - key: timely        line 37: - key: quality       line 41: - key: seen
@@ -584,7 +591,115 @@ def test_a_version_not_greater_than_the_previous_is_refused(version: int) -> Non
     assert found[0].path == "version" and found[0].line == 3
 
 
-def test_changing_the_grade_scale_is_refused() -> None:
-    text = v2(edit("overall_grade: true", "overall_grade: true\ngrade_scale: unit_meeting"))
-    found = problems(text, previous=PREVIOUS)
-    assert any(p.path == "grade_scale" and "cannot change" in p.message for p in found)
+# ---- Grade scales as data --------------------------------------------------------------------
+
+SCALED = textwrap.dedent(
+    """\
+    key: scaled-audit
+    title: Scaled audit
+    version: 1
+    kind: case_audit
+    services: all
+    description: One graded section.
+    overall_grade: true
+    overall_grade_rule: {method: worst_section}
+    sections:
+      - key: only
+        title: Only
+        graded: true
+        questions:
+          - {key: q, label: Q, type: long_text}
+    grade_scale:
+      key: ofsted
+      grades:
+        - {value: outstanding, label: Outstanding, good_or_better: true}
+        - {value: good, label: Good, good_or_better: true}
+        - {value: requires_improvement, label: Requires improvement}
+        - {value: inadequate, label: Inadequate}
+    """
+)
+NEW_FRAMEWORK = textwrap.dedent(
+    """\
+    grade_scale:
+      key: report_card
+      grades:
+        - {value: exceptional, label: Exceptional, good_or_better: true}
+        - {value: strong, label: Strong standard, good_or_better: true}
+        - {value: expected, label: Expected standard, good_or_better: true}
+        - {value: needs_attention, label: Needs attention}
+        - {value: urgent_improvement, label: Urgent improvement}
+    """
+)
+
+
+def scale_of(text: str, scale: str) -> str:
+    return text[: text.index("grade_scale:")] + scale
+
+
+def test_the_scale_is_read_as_data_best_first() -> None:
+    d = parse_definition(SCALED)
+    assert d.grade_scale is not None
+    assert d.grade_scale.key == "ofsted"
+    assert d.grade_scale.values == ("outstanding", "good", "requires_improvement", "inadequate")
+    assert d.grade_scale.good_or_better == {"outstanding", "good"}
+    assert d.grade_scale.label("requires_improvement") == "Requires improvement"
+    assert d.grade_scale.rank("inadequate") == 3
+
+
+def test_a_new_version_may_bring_a_new_scale() -> None:
+    """A new inspection framework is a new tool version, not a code change."""
+    previous = parse_definition(SCALED)
+    new = parse_definition(
+        scale_of(edit("version: 1", "version: 2", SCALED), NEW_FRAMEWORK), previous=previous
+    )
+    assert new.grade_scale is not None and new.grade_scale.key == "report_card"
+    assert [g.label for g in new.grades()][:2] == ["Exceptional", "Strong standard"]
+    assert new.grade_scale.good_or_better == {"exceptional", "strong", "expected"}
+
+
+def test_a_grade_kept_by_a_new_version_cannot_change_its_meaning() -> None:
+    text = edit("version: 1", "version: 2", SCALED)
+    text = edit(
+        "{value: outstanding, label: Outstanding,", "{value: outstanding, label: Good,", text
+    )
+    text = edit("{value: good, label: Good,", "{value: good, label: Outstanding,", text)
+    found = problems(text, previous=parse_definition(SCALED))
+    assert [p.path for p in found] == ["grade_scale.grades[0].label", "grade_scale.grades[1].label"]
+    assert "the grade 'outstanding' meant 'Outstanding' in version 1" in found[0].message
+
+
+def test_a_tool_that_grades_must_declare_its_scale() -> None:
+    p = only(SCALED[: SCALED.index("grade_scale:")])
+    assert p.path == "grade_scale" and p.line == 1
+    assert "has no grade_scale" in p.message
+
+
+def test_a_scale_named_but_not_written_out_is_refused_with_a_way_forward() -> None:
+    p = only(scale_of(SCALED, "grade_scale: ofsted\n"))
+    assert p.path == "grade_scale" and p.line == line_of("grade_scale:", SCALED)
+    assert "lists the tool's grades, best first" in p.message
+
+
+def test_each_grade_once_and_good_or_better_from_the_top() -> None:
+    text = edit(
+        "{value: requires_improvement, label: Requires improvement}",
+        "{value: good, label: Requires improvement, good_or_better: true}",
+        SCALED,
+    )
+    text = edit(
+        "{value: good, label: Good, good_or_better: true}", "{value: good, label: Good}", text
+    )
+    found = problems(text)
+    assert [(p.path, p.line) for p in found] == [
+        ("grade_scale.grades[1].good_or_better", line_of("{value: good, label: Good}", text)),
+        ("grade_scale.grades[2].value", line_of("{value: good, label: Requires", text)),
+    ]
+    assert "'good', a better grade, must count too" in found[0].message
+    assert "listed twice" in found[1].message
+
+
+def test_a_scale_needs_two_grades() -> None:
+    one = "grade_scale:\n  key: single\n  grades:\n    - {value: met, label: Met}\n"
+    p = only(scale_of(SCALED, one).replace("overall_grade_rule: {method: worst_section}\n", ""))
+    assert p.path == "grade_scale.grades"
+    assert "at least 2" in p.message

@@ -142,6 +142,14 @@ def _version_rows(
             else ", ".join(SERVICE_LABELS.get(s, s) for s in definition.services),
         ),
         ("Status", tv.get_status_display()),
+        (
+            "Grade scale",
+            ", ".join(
+                g.label + (" (good or better)" if g.good_or_better else "")
+                for g in definition.grades()
+            )
+            or "No grades",
+        ),
         ("Sections", str(len(definition.sections))),
         ("Questions", str(sum(1 for _ in definition.questions()))),
         ("Created", f"{tv.created_at:%-d %B %Y} by {who(tv.created_by)}"),
