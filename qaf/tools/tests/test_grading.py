@@ -145,7 +145,7 @@ def test_sections_without_a_rule_or_grade_suggest_nothing() -> None:
 
 
 def test_unknown_section_is_an_error() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="nowhere"):
         suggest_grade(D, "nowhere", {})
 
 

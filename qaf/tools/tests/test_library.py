@@ -217,7 +217,7 @@ def _break(library_dir: Path) -> None:
 
 def test_an_invalid_shipped_file_is_refused_naming_the_file(library_dir) -> None:
     _break(library_dir)
-    with pytest.raises(DefinitionInvalid) as caught:
+    with pytest.raises(DefinitionInvalid, match=r"pep-quality-check\.v1\.yaml") as caught:
         load_library()
     assert caught.value.problems
     assert all(p.path.startswith("pep-quality-check.v1.yaml") for p in caught.value.problems)

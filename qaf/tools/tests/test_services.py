@@ -4,7 +4,7 @@ saving sections, grades, submission and conflicts."""
 import pytest
 
 from qaf.accounts.models import Role
-from qaf.common.errors import DomainError, IllegalTransition, NotAllowed
+from qaf.common.errors import Conflict, IllegalTransition, NotAllowed
 from qaf.tools import services
 from qaf.tools.definition import DefinitionInvalid, library_index, parse_definition
 from qaf.tools.models import FormResponse, Tool, ToolVersion, VersionStatus
@@ -52,7 +52,7 @@ def test_import_creates_a_draft_and_publish_makes_it_current(qa):
 
 
 def test_invalid_import_changes_nothing(qa):
-    with pytest.raises(DefinitionInvalid) as e:
+    with pytest.raises(DefinitionInvalid, match="unknown question type 'slider'") as e:
         services.tool_version_import(
             yaml_text=SMALL_TOOL.replace("type: scale", "type: slider"), by=qa
         )
@@ -61,7 +61,7 @@ def test_invalid_import_changes_nothing(qa):
 
 
 def test_five_megabyte_file_is_refused_by_size(qa):
-    with pytest.raises(DefinitionInvalid) as e:
+    with pytest.raises(DefinitionInvalid, match=r"5\.0 MB: a tool definition must be 1 MB") as e:
         services.tool_version_import(yaml_text=b"#" * (5 * 1024 * 1024), by=qa)
     assert "5.0 MB" in e.value.problems[0].message
     assert ToolVersion.objects.count() == 0
@@ -71,42 +71,42 @@ def test_new_version_may_not_change_a_key_meaning(qa, small):
     changed = SMALL_TOOL.replace("version: 1", "version: 2").replace(
         "        type: single_choice", "        type: multiple_choice"
     )
-    with pytest.raises(DefinitionInvalid) as e:
+    with pytest.raises(DefinitionInvalid, match="question 'colour' was a single_choice") as e:
         services.tool_version_import(yaml_text=changed, by=qa)
     assert any("colour" in str(p) for p in e.value.problems), e.value.problems
     assert ToolVersion.objects.count() == 1
 
 
 def test_same_version_twice_is_refused(qa, small):
-    with pytest.raises(DefinitionInvalid):
+    with pytest.raises(DefinitionInvalid, match="the version must be greater than 1"):
         services.tool_version_import(yaml_text=SMALL_TOOL, by=qa)
 
 
 def test_published_definition_can_never_change(qa, small):
     small.source_yaml = small.source_yaml.replace("Small tool", "Changed tool")
-    with pytest.raises(DomainError):
+    with pytest.raises(Conflict, match="Version 1 is published: its definition can never change"):
         small.save()
-    with pytest.raises(DomainError):
+    with pytest.raises(Conflict, match="Version 1 is published: its definition can never change"):
         services.tool_version_update_draft(version=small, yaml_text=SMALL_TOOL, by=qa)
     small.refresh_from_db()
     assert "Changed" not in small.source_yaml
 
 
 def test_transitions_follow_the_table(qa, small):
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="This version is published"):
         services.tool_version_publish(version=small, by=qa)
     retired = services.tool_version_retire(version=small, by=qa)
     assert retired.status == VersionStatus.RETIRED and retired.retired_by == qa
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="This version is retired"):
         services.tool_version_retire(version=retired, by=qa)
-    with pytest.raises(DomainError):
+    with pytest.raises(Conflict, match="retired: it cannot be used for new forms"):
         services.form_response_start(tool_version=retired, author=qa)
 
 
 def test_draft_only_for_practice(qa):
     draft = services.tool_version_import(yaml_text=SMALL_TOOL, by=qa)
     assert services.form_response_start(tool_version=draft, author=qa).purpose == "practice"
-    with pytest.raises(DomainError):
+    with pytest.raises(Conflict, match="is a draft: publish it before using it"):
         services.form_response_start(tool_version=draft, author=qa, purpose="audit")
 
 
@@ -195,12 +195,12 @@ def test_grade_differing_from_suggestion_needs_a_reason(qa, small):
 
 def test_submit_needs_everything_then_locks(qa, small):
     r = start(small, qa)
-    with pytest.raises(services.FormIncomplete) as e:
+    with pytest.raises(services.FormIncomplete, match="cannot be submitted yet") as e:
         services.form_response_submit(response=r, by=qa)
     assert any(m.question_key == "score" for m in e.value.missing)
     r = fill(r, qa, why_not="left over").response
     assert r.section_status["first"] == "completed"
-    with pytest.raises(services.FormIncomplete) as e:
+    with pytest.raises(services.FormIncomplete, match="Choose an overall grade") as e:
         services.form_response_submit(response=r, by=qa)
     assert [m.message for m in e.value.missing] == ["Choose an overall grade"]
     r = services.form_response_set_grade(
@@ -213,7 +213,7 @@ def test_submit_needs_everything_then_locks(qa, small):
     )
     r = services.form_response_submit(response=r, by=qa)
     assert r.is_submitted and "why_not" not in r.answers  # hidden by its condition: dropped
-    with pytest.raises(services.ResponseLocked):
+    with pytest.raises(services.ResponseLocked, match="has been submitted"):
         services.form_response_save_section(
             response=r,
             section_key="first",
@@ -221,7 +221,7 @@ def test_submit_needs_everything_then_locks(qa, small):
             by=qa,
             expected_version=r.row_version,
         )
-    with pytest.raises(services.ResponseLocked):
+    with pytest.raises(services.ResponseLocked, match="has been submitted"):
         services.form_response_set_grade(
             response=r,
             section_key="first",
@@ -230,7 +230,7 @@ def test_submit_needs_everything_then_locks(qa, small):
             by=qa,
             expected_version=r.row_version,
         )
-    with pytest.raises(services.ResponseLocked):
+    with pytest.raises(services.ResponseLocked, match="has been submitted"):
         services.form_response_submit(response=r, by=qa)
     assert FormResponse.objects.get(pk=r.pk).answers["score"] == 3
     assert r.history.count() >= 3
@@ -253,7 +253,7 @@ def test_stale_row_version_is_a_conflict_keeping_both(qa, small):
     services.form_response_save_section(
         response=r, section_key="first", data={"words": "First text"}, by=qa, expected_version=1
     )
-    with pytest.raises(services.FormResponseConflict) as e:
+    with pytest.raises(services.FormResponseConflict, match="changed somewhere else") as e:
         services.form_response_save_section(
             response=r,
             section_key="first",
@@ -296,7 +296,7 @@ def test_a_stale_save_that_changes_nothing_is_not_a_conflict(qa, small):
     assert result.response.row_version == 3
     # ... but any difference, even clearing an answer, is still a conflict.
     for data in ({"words": "Other text"}, {"words": ""}):
-        with pytest.raises(services.FormResponseConflict):
+        with pytest.raises(services.FormResponseConflict, match="changed somewhere else"):
             services.form_response_save_section(
                 response=r, section_key="first", data=data, by=qa, expected_version=1
             )
