@@ -10,7 +10,7 @@ import pytest
 from tests.test_view_gates import gates
 
 MATRIX = Path(__file__).resolve().parents[3] / "docs" / "access-matrix"
-APPS = ["audits", "cases", "feedback", "organisation", "performance", "web"]
+APPS = ["audits", "cases", "feedback", "organisation", "performance", "tools", "web"]
 ENTRY = re.compile(r"^\s*- name: (?P<name>\S+)(?:\s+#\s*(?P<comment>.*))?$")
 METHOD = re.compile(r"^\s+method: (?P<method>[A-Z]+)")
 NAMED = re.compile(r"^gate (?P<gate>[\w.]+)")
