@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite: a small council with one account per role."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.test import Client
@@ -21,6 +22,7 @@ from qaf.organisation.tests.factories import (
     TeamFactory,
     TeamMembershipFactory,
 )
+from tests.page_checks import PageClient, not_yet_conforming
 
 # No per-example deadline: the suite runs on two workers beside a browser, and timing is
 # measured in benchmarks/, never asserted in tests.
@@ -30,7 +32,10 @@ settings.register_profile(
 settings.load_profile("qaf")
 
 
-def sign_in(client: Client, user: User) -> Client:
+C = TypeVar("C", bound=Client)
+
+
+def sign_in(client: C, user: User) -> C:
     """Sign a test client in with the second factor done, as a real sign-in leaves it."""
     client.force_login(user, backend="qaf.accounts.backends.LockoutModelBackend")
     device, _ = TOTPDevice.objects.get_or_create(
@@ -127,11 +132,43 @@ def build_council() -> Council:
     )
 
 
+ANONYMOUS = "anonymous"
+
+
 @pytest.fixture
-def client_for(council: Council) -> Any:
-    """client_for(role) -> a signed-in test client for that role's account."""
+def page_as(council: Council, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """page_as(role, allow=()) -> a test client signed in as that role's account (or signed
+    out for "anonymous"; a `User` is signed in as itself) whose every GET of an HTML page checks
+    the page-wide invariants of tests/page_checks.py: one h1, the title starts with it, no
+    duplicate ids, the CSP nonce on every script, no raw codes on screen.
 
-    def make(role: str) -> Client:
-        return sign_in(Client(), council.users[role])
+    `allow=["<invariant>: <reason>"]` opts out of one invariant for a known, reported reason
+    (tests/page_checks.py's NOT_YET_CONFORMING lists the tests of pages not yet fixed); an
+    opt-out the test never needed fails it, so none outlives its reason.
+    """
+    made: list[PageClient] = []
+    listed = not_yet_conforming(request.node.nodeid)
 
-    return make
+    def make(role: str | User, *, allow: Iterable[str] = ()) -> PageClient:
+        client = PageClient(allow=[*listed, *allow])
+        made.append(client)
+        if isinstance(role, User):
+            return sign_in(client, role)
+        if role == ANONYMOUS:
+            return client
+        return sign_in(client, council.users[role])
+
+    yield make
+    used = {name for client in made for name in client.opt_outs_used}
+    unused = sorted({name for client in made for name in client.allowed} - used)
+    if unused:
+        pytest.fail(
+            f"opt-outs no page needed: remove {unused} from the test's allow= or from "
+            f"NOT_YET_CONFORMING in tests/page_checks.py"
+        )
+
+
+@pytest.fixture
+def client_for(page_as: Any) -> Any:
+    """client_for(role) -> page_as(role): the same checking client under its older name."""
+    return page_as
