@@ -1,11 +1,15 @@
 """Fixtures shared by the whole suite: a small council with one account per role."""
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
+import rules
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, settings
@@ -30,6 +34,73 @@ settings.register_profile(
     "qaf", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile("qaf")
+
+
+# --- Global state: a test that changes it must restore it --------------------------------------
+
+# Tests known to leave a change behind, each with where it is reported. The guard below lets
+# them pass; it fails once one no longer leaks, so the list only shrinks (issue 14).
+LEAKS_NOT_YET_FIXED: dict[str, str] = {
+    "qaf/performance/tests/test_kpi_reference.py::test_every_kpi_matches_its_reference_definition": (
+        "sets django.conf.settings.QAF_CHILD_POPULATION inside @given and never restores it "
+        "(issue 14 report: wrap the body in override_settings)"
+    ),
+}
+IGNORED_ENVIRONMENT = {"PYTEST_CURRENT_TEST"}  # pytest's own, set around every test
+
+
+def _global_state() -> dict[str, Any]:
+    """What tests must leave as they found it: Django's settings (top level), the environment,
+    the active language and time zone, and the names of registered permissions. Shallow and
+    cheap: settings compared by identity, then equality."""
+    return {
+        **{f"settings.{k}": v for k, v in vars(django_settings._wrapped).items() if k.isupper()},
+        **{f"env {k}": v for k, v in os.environ.items() if k not in IGNORED_ENVIRONMENT},
+        "language": translation.get_language(),
+        "time zone": timezone.get_current_timezone_name(),
+        "permissions": frozenset(rules.permissions.permissions),
+    }
+
+
+def global_state_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    changed = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key, _MISSING), after.get(key, _MISSING)
+        if old is not new and old != new:
+            changed.append(key)
+    return changed
+
+
+_MISSING = object()
+
+
+@pytest.fixture(autouse=True)
+def _restores_global_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that leaves a Django setting, an environment variable, the language, the time
+    zone or the permission registry changed. Change settings with pytest-django's `settings`
+    fixture or `override_settings`, the environment with `monkeypatch`: both restore."""
+    before = _global_state()
+    yield
+    changes = global_state_changes(before, _global_state())
+    if not changes:
+        if request.node.nodeid in LEAKS_NOT_YET_FIXED:
+            pytest.fail("no longer leaks: remove it from LEAKS_NOT_YET_FIXED in conftest.py")
+        return
+    # Put things back so one leak does not fail the tests after it.
+    for key in changes:
+        kind, _, name = key.partition(" ") if key.startswith("env ") else key.partition(".")
+        if kind == "settings":
+            if before.get(key, _MISSING) is _MISSING:
+                delattr(django_settings._wrapped, name)
+            else:
+                setattr(django_settings._wrapped, name, before[key])
+        elif kind == "env":
+            if key in before:
+                os.environ[name] = before[key]
+            else:
+                os.environ.pop(name, None)
+    if request.node.nodeid not in LEAKS_NOT_YET_FIXED:
+        pytest.fail(f"the test changed global state and did not restore it: {changes}")
 
 
 C = TypeVar("C", bound=Client)
