@@ -85,5 +85,5 @@ def test_bad_input_raises_and_queues_nothing(django_capture_on_commit_callbacks,
 
 
 def test_a_single_string_is_refused():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="to and cc must be lists of addresses, not a single"):
         notification_send(to="a@example.invalid", subject="S", body="B")  # type: ignore[arg-type]
