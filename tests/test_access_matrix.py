@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,14 +26,15 @@ from tests.access_matrix.matrix import (
     ANONYMOUS,
     API_NAMESPACE,
     ROLES,
+    SCOPED,
     Entry,
     Route,
     all_routes,
     concrete_path,
     coverage_problems,
     describe,
+    judge,
     load_entries,
-    matches,
 )
 from tests.access_matrix.objects import KINDS
 
@@ -80,6 +82,45 @@ def test_every_object_kind_named_in_the_matrix_exists():
         if kind not in KINDS
     ]
     assert not unknown, "\n".join(unknown)
+
+
+FORM_WITH_ERRORS = (
+    '<html><main><div class="govuk-error-summary" data-module="govuk-error-summary">'
+    "<h2>There is a problem</h2><ul><li><a href='#id_title'>Enter a title</a></li></ul>"
+    "</div><form method='post'></form></main></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "response", "api", "outcome"),
+    [
+        ("POST", HttpResponse(FORM_WITH_ERRORS), False, "invalid"),
+        ("GET", HttpResponse(FORM_WITH_ERRORS), False, "ok"),  # a page that shows errors
+        ("POST", HttpResponse("<html><main><h1>Done</h1></main></html>"), False, "ok"),
+        ("POST", HttpResponseRedirect("/actions/7/"), False, "ok"),
+        ("POST", HttpResponseRedirect("/accounts/sign-in/?next=/x/"), False, "sign-in"),
+        ("GET", HttpResponseRedirect("/admin/login/?next=/admin/"), False, "admin-sign-in"),
+        ("POST", HttpResponse(FORM_WITH_ERRORS, status=400), False, "bad-request"),
+        ("POST", HttpResponse(status=404), False, "not-found"),
+        ("POST", HttpResponse(status=403), False, "forbidden"),
+        ("GET", HttpResponse(status=405), False, "not-allowed"),
+        ("POST", HttpResponse(status=401), False, "unauthorised"),
+        ("POST", HttpResponse(status=401), True, "sign-in"),
+        ("POST", HttpResponse(status=422), True, "invalid"),
+        ("POST", HttpResponse(FORM_WITH_ERRORS, content_type="text/csv"), False, "ok"),
+        ("POST", HttpResponse(status=500), False, "status 500"),
+    ],
+)
+def test_judge_tells_a_refused_form_from_an_accepted_one(method, response, api, outcome):
+    assert judge(response, api=api, method=method) == outcome
+
+
+def test_invalid_is_never_expected_of_a_get():
+    assert all(
+        not ({"invalid", "scoped-invalid"} & set(e.access.values()))
+        for e in load_entries()
+        if e.method == "GET"
+    )
 
 
 @dataclass
@@ -173,7 +214,7 @@ def _variants(
 # any other outcome must hold for both bodies (a role that may not create is refused whatever it
 # sends).
 BODY = "body"
-INVALID_BODY = "invalid-body"  # 422: judged here, as docs/api.md's validation error
+INVALID = "invalid"  # 422 from the API, as docs/api.md's validation error
 
 
 def _bodies(entry: Entry, role: str, council: Council) -> list[tuple[str, Any]]:
@@ -185,11 +226,15 @@ def _bodies(entry: Entry, role: str, council: Council) -> list[tuple[str, Any]]:
 
 
 def _expected(outcome: str, object_label: str, body_label: str) -> str:
-    if outcome != "scoped":
+    """`scoped`: in scope `ok` (or `invalid` for the invalid body), out of scope `not-found`;
+    `scoped-invalid`: in scope the form comes back with errors, out of scope `not-found`."""
+    if outcome not in SCOPED:
         return outcome
     if object_label == "out of scope":
         return "not-found"
-    return INVALID_BODY if body_label == "invalid body" else "ok"
+    if outcome == "scoped-invalid" or body_label == "invalid body":
+        return INVALID
+    return "ok"
 
 
 @pytest.mark.parametrize(("route", "entry", "role"), CASES)
@@ -215,12 +260,10 @@ def test_access(
             else:
                 response = client.generic(entry.method, path)
             expected = _expected(outcome, label, body_label)
-            if expected == INVALID_BODY:
-                ok = response.status_code == 422
-            else:
-                ok = matches(expected, response, api=api)
+            seen = judge(response, api=api, method=entry.method)
             where = ", ".join(x for x in (f"{label} object" if label else "", body_label) if x)
-            assert ok, (
+            assert seen == expected, (
                 f"route {route.name} {entry.method} {path}{f' ({where})' if where else ''} as "
-                f"{role}: expected {expected}, got {describe(response)}"
+                f"{role}: expected {expected}, got "
+                f"{describe(response, api=api, method=entry.method)}"
             )

@@ -30,7 +30,10 @@ OUTCOMES = {
     "not-allowed",
     "bad-request",
     "unauthorised",
+    "invalid",
+    "scoped-invalid",
 }
+SCOPED = {"scoped", "scoped-invalid"}  # judged per object: in scope, out of scope
 API_NAMESPACE = "api-v1"
 SIGN_IN_PATH = "/accounts/sign-in/"
 ADMIN_SIGN_IN_PATH = "/admin/login/"
@@ -148,7 +151,9 @@ def load_entries() -> tuple[Entry, ...]:
             bad_outcomes = set(access.values()) - OUTCOMES
             if bad_outcomes:
                 raise ValueError(f"{where}: unknown outcomes {sorted(bad_outcomes)}")
-            if "scoped" in access.values() and not raw.get("objects"):
+            if method == "GET" and {"invalid", "scoped-invalid"} & set(access.values()):
+                raise ValueError(f"{where}: a GET shows a page; 'invalid' is for a refused form")
+            if SCOPED & set(access.values()) and not raw.get("objects"):
                 raise ValueError(f"{where}: 'scoped' needs 'objects' to choose objects by")
             missing = [r for r in ROLES if r not in access] if OTHERS not in access else []
             if missing:
@@ -210,34 +215,71 @@ def coverage_problems(routes: list[Route], entries: tuple[Entry, ...]) -> list[s
     return problems
 
 
-def describe(response: HttpResponse) -> str:
-    location = response.get("Location")
-    return f"{response.status_code}" + (f" -> {location}" if location else "")
+STATUS_OUTCOMES = {
+    404: "not-found",
+    403: "forbidden",
+    405: "not-allowed",
+    400: "bad-request",
+    401: "unauthorised",
+    422: "invalid",
+}
+# The GOV.UK error summary a page shows when it refuses what was sent
+# (templates/components/error_summary.html).
+ERROR_SUMMARY = re.compile(rb'class="govuk-error-summary[ "]')
 
 
-def matches(outcome: str, response: HttpResponse, *, api: bool) -> bool:
-    """Does one response show the outcome? ('scoped' is judged per object by the caller.)"""
+def refused_input(response: HttpResponse) -> bool:
+    """A page that re-rendered its form with a GOV.UK error summary."""
+    content_type = response.get("Content-Type", "")
+    if not content_type.startswith("text/html") or getattr(response, "streaming", False):
+        return False
+    return bool(ERROR_SUMMARY.search(response.content))
+
+
+def judge(response: HttpResponse, *, api: bool, method: str = "GET") -> str:
+    """The outcome one response shows (never 'scoped': the caller resolves that per object).
+
+    A request that is not a GET answered 200 with a page re-rendering its form under a GOV.UK
+    error summary is `invalid` (the view let the role in and refused the empty form), not `ok`
+    (let in and done): a role that must not use a form must not get the form back with errors
+    either. (A 400 stays `bad-request`, a 422 from the API is `invalid`.)
+    """
     status = response.status_code
     location = response.get("Location", "")
-    to_sign_in = location.startswith((SIGN_IN_PATH, ADMIN_SIGN_IN_PATH))
-    if outcome == "ok":
-        return 200 <= status < 300 or (300 <= status < 400 and not to_sign_in)
-    if outcome == "sign-in":
-        if api:
-            return status == 401
-        return status == 302 and location.startswith(SIGN_IN_PATH)
-    if outcome == "admin-sign-in":
-        return status == 302 and location.startswith(ADMIN_SIGN_IN_PATH)
-    return (
-        status
-        == {
-            "not-found": 404,
-            "forbidden": 403,
-            "not-allowed": 405,
-            "bad-request": 400,
-            "unauthorised": 401,
-        }[outcome]
-    )
+    if 300 <= status < 400:
+        if location.startswith(SIGN_IN_PATH):
+            return "sign-in"
+        if location.startswith(ADMIN_SIGN_IN_PATH):
+            return "admin-sign-in"
+        return "ok"
+    if api and status == 401:
+        return "sign-in"
+    if method != "GET" and not api and status == 200 and refused_input(response):
+        return "invalid"
+    if 200 <= status < 300:
+        return "ok"
+    return STATUS_OUTCOMES.get(status, f"status {status}")
+
+
+def describe(response: HttpResponse, *, api: bool = False, method: str = "GET") -> str:
+    location = response.get("Location")
+    seen = judge(response, api=api, method=method)
+    shown = f"{response.status_code}" + (f" -> {location}" if location else "")
+    if seen == "invalid" and not api:
+        shown += f" (the form again, with errors: {_error_summary_text(response)!r})"
+    return f"{seen} ({shown})"
+
+
+def _error_summary_text(response: HttpResponse) -> str:
+    from bs4 import BeautifulSoup
+
+    summary = BeautifulSoup(response.content, "html.parser").select_one(".govuk-error-summary")
+    return " ".join(summary.get_text(" ").split())[:200] if summary else ""
+
+
+def matches(outcome: str, response: HttpResponse, *, api: bool, method: str = "GET") -> bool:
+    """Does one response show the outcome? ('scoped' is judged per object by the caller.)"""
+    return judge(response, api=api, method=method) == outcome
 
 
 def concrete_path(route: Route, values: dict[str, Any]) -> str:
