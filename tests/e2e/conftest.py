@@ -6,8 +6,9 @@ each test) and signs in through the real sign-in form and second-factor step.
 
 import os
 import re
+import time
 from base64 import b32decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,16 @@ def sign_in(page: Page, site: DemoSite, username: str) -> None:
     page.get_by_role("button", name="Continue").click()
     # Signed in: the service navigation (collapsed behind "Menu" on a narrow screen) is there.
     expect(page.locator("ul#navigation")).to_be_attached()
+
+
+def wait_until(condition: Callable[[], object], *, what: str, timeout: float = 10.0) -> None:
+    """Wait for something the page does not show (server-side state), polling it: never a fixed
+    sleep. In the page, use Playwright's expect or page.wait_for_* instead."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s, and still not: {what}")
+        time.sleep(0.02)  # a poll interval, not a wait for the result
 
 
 NARROW = {"width": 320, "height": 256}  # 320 CSS px wide: also 1280 x 1024 at 400% zoom

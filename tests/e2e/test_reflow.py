@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from qaf.demo.services import DEMO_ROLES
 from qaf.performance.kpis import KPIS
@@ -128,13 +128,13 @@ def _tab_to_each_scrolling_region(page: Page) -> list[str]:
         if not focused["visibleFocus"]:
             problems.append(f"region {focused['name']} has no visible focus ({focused['style']})")
         page.keyboard.press("ArrowRight")
-        # Chromium scrolls smoothly: give the scroll time to move. Polled from here, as the
-        # page's own timers do not run with JavaScript off.
-        for _ in range(60):
-            if page.evaluate("() => document.activeElement.scrollLeft") > focused["scrollLeft"]:
-                break
-            page.wait_for_timeout(50)
-        else:
+        # Chromium scrolls smoothly: wait until the region has moved. Playwright's expect polls
+        # from outside the page, so this works with the page's own JavaScript off.
+        try:
+            expect(page.locator(".qaf-table-scroll:focus")).not_to_have_js_property(
+                "scrollLeft", focused["scrollLeft"], timeout=3_000
+            )
+        except AssertionError:
             problems.append(f"region {focused['name']}: the right arrow did not scroll it")
         if reached == expected:
             break

@@ -2,10 +2,17 @@
 TOTP step (enrol on first sign-in, then the code is asked for on the next)."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from .axe import assert_no_axe_violations
-from .conftest import DemoSite, assert_reflows_at_320_px, enrolment_key, totp_code
+from .conftest import (
+    DemoSite,
+    assert_reflows_at_320_px,
+    enrolment_key,
+    totp_code,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -54,8 +61,12 @@ def test_second_factor_enrolment_then_verification(page: Page, site: DemoSite) -
     expect(page.locator(".govuk-form-group--error")).to_have_count(1)
     assert_no_axe_violations(page)
 
-    # django-otp throttles a device for 1 s after one wrong code, as a person would wait.
-    page.wait_for_timeout(1100)
+    # django-otp throttles the device for 1 s after one wrong code (a code typed meanwhile is
+    # refused as wrong, and doubles the wait): wait until the device accepts codes again.
+    wait_until(
+        lambda: TOTPDevice.objects.get(user__username="demo-practitioner").verify_is_allowed()[0],
+        what="the authenticator app's device accepts codes again",
+    )
     page.get_by_label("Security code").fill(totp_code(key))
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Your caseload")
