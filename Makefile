@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety mutants
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml requirements/text-model.txt
@@ -57,6 +57,11 @@ test: install chromium
 # Only the browser journeys (Playwright in Debian's Chromium).
 test-e2e: install chromium
 	$(PY) -m pytest -q -m e2e $(PYTEST_ARGS)
+
+# Mutation testing of the rule modules listed in tests/mutants.py (MODULES), bounded in time
+# (MUTANTS_MINUTES, 15 by default): the score per module and every surviving mutant.
+mutants: install
+	$(PY) tests/mutants.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -166,22 +166,45 @@ def test_negative_days_rejected() -> None:
         add_working_days(date(2026, 3, 6), -1)
 
 
-@pytest.mark.parametrize("days", [1.0, True, "1"])
-def test_non_int_days_rejected(days: object) -> None:
-    with pytest.raises(TypeError, match="days must be an int, got "):
+@pytest.mark.parametrize(("days", "kind"), [(1.0, "float"), (True, "bool"), ("1", "str")])
+def test_non_int_days_rejected(days: object, kind: str) -> None:
+    with pytest.raises(TypeError, match=rf"^days must be an int, got {kind}$"):
         add_working_days(date(2026, 3, 6), days)  # type: ignore[arg-type]
 
 
-def test_datetimes_rejected() -> None:
+NOT_A_DATETIME = r" must be a datetime\.date, not a datetime; use \.date\(\)$"
+
+
+def test_datetimes_rejected_naming_the_argument() -> None:
     moment = datetime(2025, 12, 25, 9, 0)
-    with pytest.raises(TypeError, match="datetime"):
+    with pytest.raises(TypeError, match=rf"^day{NOT_A_DATETIME}"):
         is_working_day(moment)
-    with pytest.raises(TypeError, match="datetime"):
+    with pytest.raises(TypeError, match=rf"^start{NOT_A_DATETIME}"):
         add_working_days(moment, 1)
-    with pytest.raises(TypeError, match="datetime"):
+    with pytest.raises(TypeError, match=rf"^end{NOT_A_DATETIME}"):
         working_days_between(date(2025, 12, 1), moment)
-    with pytest.raises(TypeError, match="datetime"):
+    with pytest.raises(TypeError, match=rf"^start{NOT_A_DATETIME}"):
+        working_days_between(moment, date(2025, 12, 1))
+    with pytest.raises(TypeError, match=rf"^closures{NOT_A_DATETIME}"):
         add_working_days(date(2025, 12, 1), 1, closures=frozenset({moment}))
+
+
+def test_other_values_rejected_naming_the_argument_and_the_type() -> None:
+    with pytest.raises(TypeError, match=r"^day must be a datetime\.date, got str$"):
+        is_working_day("2026-03-09")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^end must be a datetime\.date, got NoneType$"):
+        working_days_between(date(2026, 3, 9), None)  # type: ignore[arg-type]
+
+
+def test_the_data_runs_to_its_last_bank_holiday() -> None:
+    assert holiday_data_covers_until() == max(bank_holidays())
+
+
+def test_reversed_dates_count_the_closures_too() -> None:
+    closure = frozenset({date(2026, 3, 9)})  # a Monday inside the span
+    forward = working_days_between(date(2026, 3, 6), date(2026, 3, 13), closures=closure)
+    assert forward == 4
+    assert working_days_between(date(2026, 3, 13), date(2026, 3, 6), closures=closure) == -4
 
 
 # --- properties -------------------------------------------------------------------

@@ -131,3 +131,81 @@ def test_who_may_be_a_rules_predicate_of_the_person_alone():
     assert wf.can(light("red"), "go", by="driver")
     with pytest.raises(NotAllowed, match="You cannot “go”"):
         wf.check(light("red"), "go", by="passenger")
+
+
+# --- Cases found by mutation testing (docs/testing.md, "Mutation testing") ---------------------
+
+
+def owner_of(user, obj):
+    """A rule that reads the person and the object: only the lamp's owner may switch it on."""
+    return user is not None and getattr(obj, "owner", None) == user
+
+
+def owned(max_reason: int = 2000) -> Workflow:
+    return Workflow(
+        name="owned light",
+        noun="lamp",
+        states=Light,
+        steps=[
+            Step("go", "Go", frozenset({Light.RED}), Light.GREEN, owner_of),
+            Step("switch_off", "Switch off", frozenset({Light.RED}), Light.OFF, anyone, "Why"),
+            Step("fade", "Fade", frozenset({Light.GREEN}), Light.OFF, anyone),
+        ],
+        final=[Light.OFF],
+        max_reason=max_reason,
+    )
+
+
+def test_the_workflow_keeps_its_name_and_names_the_record_in_messages():
+    wf = owned()
+    assert (wf.name, wf.noun, wf.field) == ("owned light", "lamp", "status")
+    with pytest.raises(IllegalTransition, match=r"^This lamp is switched off: “Go” is not"):
+        wf.check(SimpleNamespace(status="off", owner="ann"), "go", by="ann")
+    with pytest.raises(NotAllowed, match=r"^You cannot “go” on this lamp\.$"):
+        wf.check(SimpleNamespace(status="red", owner="ann"), "go", by="bob")
+
+
+def test_who_is_asked_about_this_person_and_this_object():
+    wf = owned()
+    lamp = SimpleNamespace(status="red", owner="ann")
+    assert wf.can(lamp, "go", by="ann")
+    assert not wf.can(lamp, "go", by="bob")
+    assert [s.name for s in wf.available(lamp, by="ann")] == ["go", "switch_off"]
+    assert wf.check(lamp, "go", by="ann").name == "go"
+    assert wf.move(lamp, "go", by="ann") == "red"
+    assert lamp.status == "green"
+    with pytest.raises(NotAllowed, match="You cannot “go”"):
+        wf.move(SimpleNamespace(status="red", owner="ann"), "go", by="bob")
+
+
+def test_a_reason_may_be_exactly_as_long_as_allowed_and_no_longer():
+    wf = owned(max_reason=5)
+    lamp = SimpleNamespace(status="red", owner="ann")
+    assert wf.check(lamp, "switch_off", by="ann", reason="  abcde  ").name == "switch_off"
+    with pytest.raises(Invalid, match=r"^Why must be 5 characters or fewer\.$"):
+        wf.check(lamp, "switch_off", by="ann", reason="abcdef")
+    with pytest.raises(Invalid, match=r"^The reason must be 5 characters or fewer\.$"):
+        wf.check(SimpleNamespace(status="green"), "fade", by="ann", reason="abcdef")
+
+
+def test_no_reason_is_no_text_even_when_the_limit_is_tiny():
+    """A missing reason counts as nothing typed, not as some placeholder text."""
+    wf = owned(max_reason=0)
+    assert wf.check(SimpleNamespace(status="green"), "fade", by="ann").name == "fade"
+    assert wf.check(SimpleNamespace(status="green"), "fade", by="ann", reason=None).name == "fade"
+
+
+def test_a_workflow_whose_every_state_is_final_is_allowed():
+    wf = Workflow(name="done", noun="thing", states=Light, steps=[], final=list(Light.values))
+    assert wf.open_states == frozenset()
+    assert wf.moves() == set()
+    assert wf.label_of("off") == "Switched off"
+    assert wf.state_of(SimpleNamespace(status="red")) == "red"
+
+
+def test_moving_without_a_reason_is_moving_with_none():
+    obj = light("red")
+    with pytest.raises(Invalid, match=r"^Enter the reason for switching off\.$"):
+        make().move(obj, "switch_off", by="anyone")
+    assert obj.status == "red"
+    assert make().move(obj, "go", by="driver") == "red"
