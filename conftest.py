@@ -75,12 +75,17 @@ _MISSING = object()
 
 
 @pytest.fixture(autouse=True)
-def _restores_global_state(request: pytest.FixtureRequest) -> Iterator[None]:
+def _restores_global_state(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Fails a test that leaves a Django setting, an environment variable, the language, the time
     zone or the permission registry changed. Change settings with pytest-django's `settings`
     fixture or `override_settings`, the environment with `monkeypatch`: both restore."""
     before = _global_state()
     yield
+    # pytest-django's own autouse fixtures take `monkeypatch` before this one, so it would undo
+    # the test's patches only after this check: undo them now (undoing twice is harmless).
+    monkeypatch.undo()
     changes = global_state_changes(before, _global_state())
     if not changes:
         if request.node.nodeid in LEAKS_NOT_YET_FIXED:
