@@ -209,3 +209,18 @@ def test_moving_without_a_reason_is_moving_with_none():
         make().move(obj, "switch_off", by="anyone")
     assert obj.status == "red"
     assert make().move(obj, "go", by="driver") == "red"
+
+
+def test_a_rules_predicate_of_person_and_object_is_asked_about_both():
+    import rules
+
+    owns = rules.predicate(lambda user, obj: getattr(obj, "owner", None) == user)
+    wf = Workflow(
+        name="p",
+        noun="lamp",
+        states=Light,
+        steps=[Step("go", "Go", frozenset({Light.RED}), Light.GREEN, owns)],
+        final=[],
+    )
+    assert wf.can(SimpleNamespace(status="red", owner="ann"), "go", by="ann")
+    assert not wf.can(SimpleNamespace(status="red", owner="ann"), "go", by="bob")
