@@ -41,60 +41,7 @@ RAW_CODE_EXCEPTIONS: dict[str, str] = {}
 # lines; `page_as` applies these as the test's opt-outs, and fails the test once a line is no
 # longer needed, so the list only shrinks. Keys are test ids, with the parameters where only
 # some of them break it.
-NOT_YET_CONFORMING: dict[str, list[str]] = {
-    **{
-        f"qaf/audits/tests/test_api.py::test_api_sees_exactly_what_the_pages_show[{role}]": [
-            "no-raw-codes: audits: the audit page shows a status code (in_progress) in a table",
-        ]
-        for role in (
-            "assistant_director",
-            "director",
-            "qa_officer",
-            "service_manager",
-            "team_manager",
-        )
-    },
-    "qaf/audits/tests/test_concern.py::test_only_the_auditor_sees_the_page": [
-        "no-raw-codes: audits: the audit page shows a status code (in_progress) in a table",
-    ],
-    "qaf/escalations/tests/test_practice_review_form.py::"
-    "test_a_form_submitted_on_the_engines_own_pages_still_records_its_outcome": [
-        "title-starts-with-h1: tools/escalations: the form engine's section and check pages "
-        "title the page differently from their h1",
-    ],
-    "qaf/escalations/tests/test_practice_review_form.py::"
-    "test_pages_start_fill_and_submit_an_iro_form": [
-        "title-starts-with-h1: escalations/tools: the practice review page and the form "
-        "engine's section and check pages title the page differently from their h1",
-    ],
-    "qaf/feedback/tests/test_pages.py::test_staff_enter_a_paper_form": [
-        "title-starts-with-h1: feedback: the paper form entry page's title starts with the mode, "
-        "its h1 with the audience",
-    ],
-    "qaf/performance/tests/test_scorecard.py::test_benchmark_page_and_command": [
-        "no-raw-codes: performance: the benchmarks table shows KPI keys (cic_rate, re_referrals)",
-    ],
-    "qaf/tools/tests/test_pages.py::test_upload_then_preview_compare_publish_retire": [
-        "title-starts-with-h1: tools: the version page's h1 holds its status tag; publish and "
-        "retire pages ask a question the title does not",
-    ],
-    "qaf/tools/tests/test_pages.py::test_version_preview_shows_conditional_questions": [
-        "title-starts-with-h1: tools: the version page's h1 holds its status tag",
-    ],
-    **{
-        f"tests/test_security_headers.py::test_every_signed_in_page_is_no_store[{role}]": [
-            "title-starts-with-h1: escalations: the request page is titled 'Decide a request', "
-            "its h1 names the request",
-        ]
-        for role in ("elected_member", "practitioner")
-    },
-    "tests/test_security_headers.py::test_every_signed_in_page_is_no_store[qa_officer]": [
-        "title-starts-with-h1: escalations, tools: the request page, the tool version, publish "
-        "and retire pages title the page differently from their h1",
-        "no-raw-codes: audits, performance: the audit page's status, the benchmarks' KPI keys",
-        "unique-ids: tools: the version preview repeats each section's grade question ids",
-    ],
-}
+NOT_YET_CONFORMING: dict[str, list[str]] = {}
 
 
 def not_yet_conforming(nodeid: str) -> list[str]:

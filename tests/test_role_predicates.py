@@ -24,6 +24,8 @@ SPEC: dict[str, set[str]] = {
     },
     "is_escalation_manager": {"service_manager", "assistant_director"},
     "is_chair": {"cp_chair", "iro"},
+    "is_cp_chair": {"cp_chair"},
+    "is_iro": {"iro"},
     "is_practitioner": {"practitioner"},
     "is_team_manager": {"team_manager"},
     "is_service_manager": {"service_manager"},

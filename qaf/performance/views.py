@@ -19,6 +19,7 @@ from qaf.common.permissions import allowed, gate
 
 from .charts import svg_data_uris, trend_spec
 from .forms import BenchmarkImportForm
+from .kpis import kpi_list
 from .selectors import (
     ScorecardRow,
     benchmark_list,
@@ -140,6 +141,15 @@ def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _with_kpi_titles(benchmarks: Any) -> list[Any]:
+    """Each benchmark with its KPI's title to show, never its key."""
+    titles = {kpi.key: kpi.title for kpi in kpi_list()}
+    rows = list(benchmarks)
+    for b in rows:
+        b.kpi_title = titles.get(b.kpi_key, b.kpi_key)
+    return rows
+
+
 @gate("performance.import_benchmarks")
 @require_http_methods(["GET", "POST"])
 def benchmarks(request: HttpRequest) -> HttpResponse:
@@ -160,5 +170,7 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
             )
             return redirect("performance:benchmarks")
     return render(
-        request, "performance/benchmarks.html", {"form": form, "benchmarks": benchmark_list()}
+        request,
+        "performance/benchmarks.html",
+        {"form": form, "benchmarks": _with_kpi_titles(benchmark_list())},
     )

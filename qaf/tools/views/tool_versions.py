@@ -92,7 +92,10 @@ def version_page(request: HttpRequest, key: str, version: int) -> HttpResponse:
     definition = tv.definition
     previews = []
     for s in definition.sections:
-        form = disabled_form(SectionForm(definition=definition, section_key=s.key))
+        # Each section its own ids: the preview shows every section on one page.
+        form = disabled_form(
+            SectionForm(definition=definition, section_key=s.key, auto_id=f"id_{s.key}_%s")
+        )
         previews.append(
             {
                 "section": s,
