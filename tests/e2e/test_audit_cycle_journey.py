@@ -67,14 +67,37 @@ def _answer_visible(page: Page, grade: str) -> None:
         field.fill(["2", "6", "2025"][int(part.group(1))] if part else "Seen on the file")
 
 
+class _NothingChanged(Exception):
+    pass
+
+
+FORM_VALUES = "f => new URLSearchParams(new FormData(f)).toString()"
+
+
+def _answer_and_wait_for_autosave(page: Page, grade: str) -> None:
+    """Answer what is visible; if that changed the form, wait for the autosave's answer (it
+    fires 800 ms after the last change), so the next save carries the current version."""
+    form = page.locator("main form[hx-post]")
+    if form.count() == 0:  # a page without autosave
+        _answer_visible(page, grade)
+        return
+    before = form.evaluate(FORM_VALUES)
+    try:
+        with page.expect_response(lambda r: "/autosave/" in r.url):
+            _answer_visible(page, grade)
+            if form.evaluate(FORM_VALUES) == before:
+                raise _NothingChanged
+    except _NothingChanged:
+        pass
+
+
 def fill_section(page: Page, grade: str) -> None:
     """Answer every question on a tool section page by its input type, grade the section and
     save it. Answering reveals conditional questions (htmx autosave, let finish so the save
     carries the current version); any the server still asks for are answered on the page it
     shows again."""
     for _ in range(3):
-        _answer_visible(page, grade)
-        page.wait_for_timeout(1_000)  # the autosave fires 800 ms after the last change
+        _answer_and_wait_for_autosave(page, grade)
         page.wait_for_load_state("networkidle")
         _answer_visible(page, grade)
         page.get_by_role("button", name="Save and continue").click()
