@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety mutants
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety mutants production-smoke serve worker
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml requirements/text-model.txt
@@ -28,6 +28,8 @@ install: $(VENV)/.installed static/.built
 var:
 	mkdir -p var
 
+# The demo's links (emails, QR codes, calendar feeds) point at the port it serves on.
+run: export QAF_SITE_URL = http://127.0.0.1:$(PORT)
 run: install var
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --no-input -v 0
 	DJANGO_SETTINGS_MODULE=config.settings.local QAF_DEMO_MODE=1 $(PY) manage.py seed_demo --scale small
@@ -41,7 +43,19 @@ run: install var
 	@# The background worker runs imports and sends emails; it stops when the server does.
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py db_worker --no-reload -v 0 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	  QAF_SITE_URL=$(QAF_SITE_URL) DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The production run (docs/admin-guide.md): the environment names the database, secret, hosts
+# and QAF_SITE_URL; `qaf migrate` and `qaf collectstatic` run before, as their own steps.
+serve:
+	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn -c config/gunicorn.conf.py
+
+worker:
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py db_worker --no-reload
+
+# The production install end to end against a fresh PostgreSQL database (CI runs it).
+production-smoke: install
+	bash .ci/production-smoke
 
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 chromium:

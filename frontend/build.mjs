@@ -22,4 +22,7 @@ writeFileSync(join(out, "css", "qaf.css"), result.css);
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk-frontend.min.js"));
 cpSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(out, "js", "htmx.min.js"));
 cpSync(join(here, "src", "qaf.js"), join(out, "js", "qaf.js"));
+// The images GOV.UK Frontend's CSS refers to (under $govuk-assets-path): without them
+// collectstatic's manifest storage refuses to build (issue 17). No fonts: QAF uses Arial.
+cpSync(join(govuk, "assets", "images"), join(out, "govuk", "assets", "images"), { recursive: true });
 console.log("front-end assets built into static/");

@@ -18,7 +18,13 @@ def run(code_or_args: list[str], **env_overrides: str | None) -> subprocess.Comp
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "QAF_", "OIDC_")) and k != "DATABASE_URL"
     }
-    env.update({"DJANGO_SECRET_KEY": GOOD_SECRET, "DJANGO_ALLOWED_HOSTS": "qaf.example.invalid"})
+    env.update(
+        {
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "DJANGO_ALLOWED_HOSTS": "qaf.example.invalid",
+            "QAF_SITE_URL": "https://qaf.example.invalid",
+        }
+    )
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
@@ -34,6 +40,17 @@ def run(code_or_args: list[str], **env_overrides: str | None) -> subprocess.Comp
     )
 
 
+# A complete, safe single sign-on configuration; the cases above break one thing in it.
+SSO = {
+    "OIDC_RP_CLIENT_ID": "client",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.invalid/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.example.invalid/token",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.example.invalid/keys",
+    "QAF_OIDC_GROUP_ROLES": "1111-aaaa=qa_officer",
+}
+
+
 def import_production(**env_overrides: str | None) -> subprocess.CompletedProcess:
     return run(["-c", "import config.settings.production"], **env_overrides)
 
@@ -41,6 +58,15 @@ def import_production(**env_overrides: str | None) -> subprocess.CompletedProces
 def test_good_settings_import():
     result = import_production()
     assert result.returncode == 0, result.stderr
+    result = import_production(**SSO)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_problem_is_listed_at_once():
+    result = import_production(DJANGO_DEBUG="1", QAF_SITE_URL=None, DJANGO_ALLOWED_HOSTS="*")
+    assert result.returncode != 0
+    for message in ("DJANGO_DEBUG must be off", "QAF_SITE_URL must be set", "wildcard"):
+        assert message in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -59,6 +85,33 @@ def test_good_settings_import():
         (
             {"OIDC_RP_CLIENT_ID": "abc"},
             "these are missing: OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT",
+        ),
+        # Django's own generated default, a short alphabet repeated, this repository's defaults.
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + GOOD_SECRET}, "DJANGO_SECRET_KEY must be"),
+        ({"DJANGO_SECRET_KEY": "ab" * 40}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "insecure-development-key-change-me"}, "DJANGO_SECRET_KEY must"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS must not be a wildcard"),
+        ({"DJANGO_ALLOWED_HOSTS": "qaf.example.invalid,*"}, "must not be a wildcard"),
+        ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must name the host names"),
+        ({"QAF_SITE_URL": None}, "QAF_SITE_URL must be set"),
+        ({"QAF_SITE_URL": "http://qaf.example.invalid"}, "QAF_SITE_URL must be an https://"),
+        (
+            {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            "does not deliver email",
+        ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+            "does not deliver email",
+        ),
+        ({**SSO, "OIDC_RP_SIGN_ALGO": "none"}, "OIDC_RP_SIGN_ALGO 'none' is refused"),
+        ({**SSO, "OIDC_RP_SIGN_ALGO": "HS256"}, "OIDC_RP_SIGN_ALGO 'HS256' is refused"),
+        (
+            {**SSO, "OIDC_OP_TOKEN_ENDPOINT": "http://login.example.invalid/token"},
+            "must be reached over https: OIDC_OP_TOKEN_ENDPOINT",
+        ),
+        (
+            {**SSO, "OIDC_OP_ISSUER": "http://login.example.invalid/v2.0"},
+            "must be reached over https: OIDC_OP_ISSUER",
         ),
     ],
 )
@@ -79,13 +132,7 @@ def test_check_deploy_is_clean():
 
 
 def test_check_reports_a_bad_group_role_map():
-    sso = {
-        "OIDC_RP_CLIENT_ID": "client",
-        "OIDC_RP_CLIENT_SECRET": "secret",
-        "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.invalid/authorize",
-        "OIDC_OP_TOKEN_ENDPOINT": "https://login.example.invalid/token",
-        "OIDC_OP_JWKS_ENDPOINT": "https://login.example.invalid/keys",
-    }
+    sso = {k: v for k, v in SSO.items() if k != "QAF_OIDC_GROUP_ROLES"}
     good = run(
         ["manage.py", "check", "--deploy"],
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -102,3 +149,56 @@ def test_check_reports_a_bad_group_role_map():
     assert bad.returncode != 0
     assert "accounts.E001" in bad.stderr
     assert "'boss' is not a role" in bad.stderr
+
+
+def test_collectstatic_and_whitenoise_serve_the_stylesheet(tmp_path):
+    """The production install: collectstatic under production settings builds the hashed,
+    compressed files (every asset the GOV.UK CSS refers to must exist), and WhiteNoise serves
+    them from the app itself."""
+    static_root = tmp_path / "static"
+    collected = run(
+        ["manage.py", "collectstatic", "--no-input", "-v", "0"],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_STATIC_ROOT=str(static_root),
+    )
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    manifest = (static_root / "staticfiles.json").read_text()
+    assert "govuk/assets/images/govuk-crest.svg" in manifest
+    served = run(
+        [
+            "-c",
+            "import django, json, pathlib, os\n"
+            "django.setup()\n"
+            "from django.conf import settings\n"
+            "from django.test import Client\n"
+            "from django.templatetags.static import static\n"
+            "css = static('css/qaf.css')\n"
+            "assert css != '/static/css/qaf.css', css\n"
+            "r = Client().get(css, HTTP_X_FORWARDED_PROTO='https', HTTP_HOST='qaf.example.invalid')\n"
+            "body = b''.join(r.streaming_content) if r.streaming else r.content\n"
+            "print(r.status_code, len(body), r['Content-Type'].split(';')[0], r['Cache-Control'])\n",
+        ],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_STATIC_ROOT=str(static_root),
+    )
+    assert served.returncode == 0, served.stderr
+    status, length, content_type, cache = served.stdout.split(maxsplit=3)
+    assert (status, content_type) == ("200", "text/css")
+    assert int(length) > 10_000
+    assert "immutable" in cache
+
+
+def test_the_demo_derives_its_site_url_from_its_port():
+    """`make run PORT=8123` links to http://127.0.0.1:8123/, not to the default port."""
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "QAF_SITE_URL"},
+    )
+    assert result.returncode == 0, result.stderr
+    serving = [line for line in result.stdout.splitlines() if "runserver" in line]
+    assert serving, result.stdout
+    assert "QAF_SITE_URL=http://127.0.0.1:8123" in serving[0]
