@@ -227,7 +227,13 @@ def _production_settings(env_overrides: dict[str, str]) -> subprocess.CompletedP
 
 
 def test_production_settings_set_hsts_and_secure_cookies():
-    result = _production_settings({"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})
+    result = _production_settings(
+        {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "qaf.example.invalid",
+            "QAF_SITE_URL": "https://qaf.example.invalid",
+        }
+    )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["SECURE_HSTS_SECONDS"] >= 31536000  # at least a year

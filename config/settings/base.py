@@ -138,7 +138,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's bundled list of 20,000 passwords common in breaches, also with the digits and
+    # symbols people add to the end taken off ("Password2024!").
+    {"NAME": "qaf.accounts.passwords.BreachedPasswordValidator"},
+    {"NAME": "qaf.accounts.passwords.RepetitivePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
@@ -155,9 +158,16 @@ QAF_IDLE_TIMEOUT_SECONDS = 30 * 60
 QAF_IDLE_WARNING_SECONDS = 5 * 60
 QAF_ABSOLUTE_SESSION_SECONDS = 12 * 60 * 60
 
-# Lockout is keyed on the username: a council's staff share one public address.
-QAF_LOCKOUT_FAILURES = 5
-QAF_LOCKOUT_SECONDS = 15 * 60
+# Lockout (docs/security.md): 5 failures for a username from one address lock that username
+# there for 15 minutes; a council's staff share one public address, so never the address alone.
+# Failures from many addresses lock the username everywhere it has not signed in from before
+# (in the last QAF_KNOWN_ADDRESS_DAYS), so strangers elsewhere cannot lock a person out at work.
+QAF_LOCKOUT_FAILURES = int(env("QAF_LOCKOUT_FAILURES", "5"))
+QAF_LOCKOUT_USERNAME_FAILURES = int(env("QAF_LOCKOUT_USERNAME_FAILURES", "20"))
+QAF_LOCKOUT_SECONDS = int(env("QAF_LOCKOUT_SECONDS", str(15 * 60)))
+QAF_KNOWN_ADDRESS_DAYS = int(env("QAF_KNOWN_ADDRESS_DAYS", "90"))
+# Load balancers in front of QAF whose X-Forwarded-For is believed (0: none, use the socket).
+QAF_TRUSTED_PROXIES = int(env("QAF_TRUSTED_PROXIES", "0"))
 
 # Demo mode: the fictional council's accounts exist and may skip the second factor.
 QAF_DEMO_MODE = env_bool("QAF_DEMO_MODE", False)

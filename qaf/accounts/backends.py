@@ -3,11 +3,13 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from .services import login_is_locked
+from .services import client_address, sign_in_attempt_begin, sign_in_attempt_end
 
 
 class LockoutModelBackend(ModelBackend):
-    """Username and password, refused outright while the username is locked out."""
+    """Username and password, with the lockout around every password check (the sign-in form,
+    re-authentication to change a password, anything calling `authenticate`): the attempt is
+    counted before the password is checked, and no password is checked while locked."""
 
     def authenticate(
         self,
@@ -16,6 +18,11 @@ class LockoutModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if username and login_is_locked(username=username):
+        if not username or password is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        attempt = sign_in_attempt_begin(username=username, address=client_address(request))
+        if attempt.locked:
+            return None
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        sign_in_attempt_end(attempt=attempt, succeeded=user is not None)
+        return user

@@ -51,13 +51,34 @@ class User(AbstractUser):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, keyed on the username typed (never on the address alone)."""
+    """A sign-in attempt that has not (yet) succeeded, keyed on the username typed and the
+    client's address (docs/security.md, "Lockout"). Each attempt is written before its password
+    is checked, and removed when the password proves right, so parallel attempts cannot
+    overtake the count."""
 
     username = models.CharField(max_length=150, db_index=True)
+    address = models.CharField(max_length=45, blank=True, default="")
     at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return f"failed sign-in for {self.username}"
+
+
+class KnownSignInAddress(models.Model):
+    """An address this username has signed in from successfully: failures from strangers
+    elsewhere never lock the person out there."""
+
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=45)
+    last_success_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["username", "address"], name="known_sign_in_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address}"
 
 
 class UserSession(models.Model):

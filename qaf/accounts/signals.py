@@ -1,31 +1,18 @@
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from qaf.common import clock
 
-from .services import (
-    login_failure_record,
-    login_failures_clear,
-    user_session_forget,
-    user_session_track,
-)
+from .services import user_session_forget, user_session_track
 
 OIDC_BACKEND = "qaf.accounts.oidc.CouncilOIDCBackend"
-
-
-@receiver(user_login_failed)
-def record_failure(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
-    username = credentials.get("username")
-    if username:
-        login_failure_record(username=username)
 
 
 @receiver(user_logged_in)
 def start_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Runs after Django has rotated the session key: start the idle and absolute clocks."""
-    login_failures_clear(username=user.username)
     if request is None or not hasattr(request, "session"):
         return
     now = clock.now().timestamp()

@@ -6,8 +6,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,10 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qaf.common.permissions import gate, public
 from qaf.organisation.selectors import ScopeKind, scope_for
 
-from .forms import APITokenForm, SignInForm, TokenCodeForm
-from .services import api_token_create, api_token_revoke
+from .forms import APITokenForm, PasswordChangeForm, SignInForm, TokenCodeForm
+from .services import api_token_create, api_token_revoke, user_password_change
 
 SCOPE_DESCRIPTIONS = {
     ScopeKind.NOTHING: "Aggregate figures only: no child-level records",
@@ -29,6 +29,7 @@ SCOPE_DESCRIPTIONS = {
 }
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -58,12 +59,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
 
 
+@public  # answers 401 itself once the session has ended
 @require_GET
 def keepalive(request: HttpRequest) -> HttpResponse:
     """Touching the session resets the idle clock (the middleware records the visit).
@@ -83,7 +86,7 @@ def _qr_svg(uri: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-@login_required
+@gate("accounts.signed_in")
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code, or enrol an authenticator app on first sign-in."""
@@ -113,7 +116,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
-@login_required
+@gate("accounts.signed_in")
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", _account_context(request.user, APITokenForm()))
@@ -128,13 +131,14 @@ def _account_context(user: Any, token_form: APITokenForm) -> dict[str, Any]:
             ("Staff record", f"{staff.full_name} ({staff.staff_id})" if staff else ""),
             ("What you can see", SCOPE_DESCRIPTIONS[scope_for(user=user).kind]),
         ],
+        "has_password": user.has_usable_password(),
         "tokens": user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
         "token_form": token_form,
         "form": token_form,
     }
 
 
-@login_required
+@gate("accounts.signed_in")
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -145,7 +149,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/token_created.html", {"token": token, "key": key})
 
 
-@login_required
+@gate("accounts.signed_in")
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     user: Any = request.user
@@ -155,3 +159,26 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     api_token_revoke(token=token)
     messages.success(request, f"Token '{token.name}' revoked")
     return redirect("accounts:account")
+
+
+@gate("accounts.signed_in")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change your own password, after typing the current one again."""
+    user: Any = request.user
+    if not user.has_usable_password():
+        # Council accounts sign in through the council's provider: no password here to change.
+        return render(request, "accounts/password_change.html", {"form": None})
+    form = PasswordChangeForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        user_password_change(
+            user=user,
+            password=form.cleaned_data["new_password"],
+            keep_session_key=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)  # this session stays signed in
+        messages.success(
+            request, "Your password has been changed. You have been signed out everywhere else."
+        )
+        return redirect("accounts:account")
+    return render(request, "accounts/password_change.html", {"form": form})
