@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -232,6 +233,21 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "qaf@example.invalid")
+# How email leaves (docs/admin-guide.md, "Email"): "smtp" (EMAIL_BACKEND) or "notify" (GOV.UK
+# Notify: an API key, and template IDs by notification name, "message" for all the others).
+QAF_EMAIL_SERVICE = env("QAF_EMAIL_SERVICE", "smtp")
+QAF_NOTIFY_API_KEY = env("QAF_NOTIFY_API_KEY")
+QAF_NOTIFY_BASE_URL = env("QAF_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+try:
+    QAF_NOTIFY_TEMPLATES: dict[str, str] = json.loads(env("QAF_NOTIFY_TEMPLATES") or "{}")
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        'QAF_NOTIFY_TEMPLATES must be JSON, e.g. {"message": "<Notify template id>"}'
+    ) from _error
+QAF_NOTIFY_REPLY_TO_ID = env("QAF_NOTIFY_REPLY_TO_ID")
+# An email not sent within this long (worker stopped, service down) is dropped, unread: its
+# sealed recipients and body (which may hold a single-use link) do not outlive it.
+QAF_EMAIL_MAX_AGE_SECONDS = int(env("QAF_EMAIL_MAX_AGE_SECONDS", str(24 * 60 * 60)))
 
 # Content Security Policy (django-csp 4): nonces for our own scripts, nothing from elsewhere.
 from csp.constants import NONCE, NONE, SELF  # noqa: E402

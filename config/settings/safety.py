@@ -4,6 +4,7 @@ Plain functions of the environment, so each rule is tested as a table of cases
 (qaf/accounts/tests/test_production_settings.py) without importing the settings.
 """
 
+import json
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -103,12 +104,42 @@ def production_problems(
             "Signed-cookie sessions cannot be ended from the server (disabling an account must "
             "end its sessions): use the database or cache session engine."
         )
-    if email_backend in UNDELIVERED_EMAIL_BACKENDS:
+    problems += email_problems(env)
+    if (
+        env.get("QAF_EMAIL_SERVICE", "smtp") == "smtp"
+        and email_backend in UNDELIVERED_EMAIL_BACKENDS
+    ):
         problems.append(
             f"DJANGO_EMAIL_BACKEND {email_backend} does not deliver email: use SMTP "
             "(the default) or GOV.UK Notify (QAF_EMAIL_SERVICE=notify)."
         )
     problems += oidc_problems(env)
+    return problems
+
+
+def email_problems(env: Mapping[str, str]) -> list[str]:
+    service = env.get("QAF_EMAIL_SERVICE", "smtp")
+    if service not in ("smtp", "notify"):
+        return [f"QAF_EMAIL_SERVICE must be 'smtp' or 'notify', not {service!r}."]
+    if service == "smtp":
+        return []
+    problems: list[str] = []
+    key = env.get("QAF_NOTIFY_API_KEY", "")
+    # A Notify key is "<name>-<service id, 36 characters>-<secret, 36 characters>".
+    if len(key) < 74 or key.count("-") < 9:
+        problems.append("QAF_NOTIFY_API_KEY must be a GOV.UK Notify API key (a live key).")
+    try:
+        templates = json.loads(env.get("QAF_NOTIFY_TEMPLATES") or "{}")
+    except ValueError:
+        templates = None
+    if not isinstance(templates, dict) or not templates.get("message"):
+        problems.append(
+            'QAF_NOTIFY_TEMPLATES must be JSON naming at least the "message" template\'s ID, '
+            'e.g. {"message": "<template id>", "escalation_raised": "<template id>"}.'
+        )
+    base = env.get("QAF_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    if urlsplit(base).scheme != "https":
+        problems.append("QAF_NOTIFY_BASE_URL must be an https:// address.")
     return problems
 
 

@@ -50,6 +50,13 @@ SSO = {
     "QAF_OIDC_GROUP_ROLES": "1111-aaaa=qa_officer",
 }
 
+NOTIFY = {
+    "QAF_EMAIL_SERVICE": "notify",
+    "QAF_NOTIFY_API_KEY": "qaf_live-" + "1" * 8 + "-1111-1111-1111-" + "1" * 12 + "-" + "2" * 8
+    + "-2222-2222-2222-" + "2" * 12,
+    "QAF_NOTIFY_TEMPLATES": '{"message": "3f8c1a52-0000-4000-8000-000000000001"}',
+}
+
 
 def import_production(**env_overrides: str | None) -> subprocess.CompletedProcess:
     return run(["-c", "import config.settings.production"], **env_overrides)
@@ -59,6 +66,11 @@ def test_good_settings_import():
     result = import_production()
     assert result.returncode == 0, result.stderr
     result = import_production(**SSO)
+    assert result.returncode == 0, result.stderr
+    # Notify needs no SMTP backend; a console backend left over is then irrelevant.
+    result = import_production(
+        **NOTIFY, DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -102,6 +114,14 @@ def test_every_problem_is_listed_at_once():
         (
             {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
             "does not deliver email",
+        ),
+        ({"QAF_EMAIL_SERVICE": "pigeon"}, "QAF_EMAIL_SERVICE must be 'smtp' or 'notify'"),
+        ({**NOTIFY, "QAF_NOTIFY_API_KEY": ""}, "QAF_NOTIFY_API_KEY must be a GOV.UK Notify"),
+        ({**NOTIFY, "QAF_NOTIFY_TEMPLATES": "{}"}, "QAF_NOTIFY_TEMPLATES must be JSON naming"),
+        ({**NOTIFY, "QAF_NOTIFY_TEMPLATES": "not json"}, "QAF_NOTIFY_TEMPLATES must be JSON"),
+        (
+            {**NOTIFY, "QAF_NOTIFY_BASE_URL": "http://notify.example.invalid"},
+            "QAF_NOTIFY_BASE_URL must be an https://",
         ),
         ({**SSO, "OIDC_RP_SIGN_ALGO": "none"}, "OIDC_RP_SIGN_ALGO 'none' is refused"),
         ({**SSO, "OIDC_RP_SIGN_ALGO": "HS256"}, "OIDC_RP_SIGN_ALGO 'HS256' is refused"),
