@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qaf.common.middleware.NoStoreForPersonalDataMiddleware",
+    "qaf.api.middleware.RefuseUnstorableInputMiddleware",
     "qaf.web.middleware.DomainErrorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -281,3 +282,5 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500  # a larger ?limit= is refused with 422 (docs/api.md)
+# Bounded offset too: a huge ?offset= is a 422, never a database overflow.
+NINJA_PAGINATION_CLASS = "qaf.api.pagination.BoundedLimitOffsetPagination"

@@ -96,7 +96,9 @@ def get_visible(
     raising NotFound (404 on pages and in the API) when it is missing or out of scope.
 
     Every `<entity>_get_visible(*, user, pk, via)` selector is this function and nothing else."""
-    found = visible.filter(pk=pk).first()
+    # A key no database integer can hold names nothing: not found, never an overflow error.
+    in_range = not isinstance(pk, int) or -(2**63) <= pk < 2**63
+    found = visible.filter(pk=pk).first() if in_range else None
     access_log_record(
         user=user,
         object_type=object_type,
