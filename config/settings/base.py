@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "qaf.api",
     "qaf.web",
     "qaf.demo",
+    "qaf.ops",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,10 @@
 """Checking the access log's chain: `qaf verify_access_log`, and the backup's verify step."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from .models import GENESIS, AccessLogEntry
+from .models import GENESIS, AccessLogEntry, chain_hash
 
 
 @dataclass(frozen=True)
@@ -17,13 +19,19 @@ class ChainReport:
         return self.break_id is None
 
 
-def access_log_verify(*, expected_head: str | None = None) -> ChainReport:
+def access_log_verify(*, expected_head: str | None = None, using: str = "default") -> ChainReport:
+    """The chain of the log in the database `using` (see chain_verify)."""
+    entries = AccessLogEntry.objects.using(using).order_by("id").iterator(chunk_size=2000)
+    return chain_verify(entries, expected_head=expected_head)
+
+
+def chain_verify(entries: Iterable[Any], *, expected_head: str | None = None) -> ChainReport:
     """Walk the log in order and report the first row that breaks the chain: a row whose
     `prev_hash` is not the hash of the row before it (a row removed or inserted before it), or
     whose own hash does not match its fields (the row was changed)."""
     previous, rows, previous_id = GENESIS, 0, None
     head_seen = expected_head in (None, GENESIS)
-    for entry in AccessLogEntry.objects.order_by("id").iterator(chunk_size=2000):
+    for entry in entries:
         rows += 1
         if entry.prev_hash != previous:
             after = f"row {previous_id}" if previous_id is not None else "the start of the log"
@@ -36,7 +44,7 @@ def access_log_verify(*, expected_head: str | None = None) -> ChainReport:
                     "or inserted, or a hash was rewritten"
                 ),
             )
-        if entry.compute_hash() != entry.row_hash:
+        if chain_hash(entry) != entry.row_hash:
             return ChainReport(
                 rows=rows,
                 head=previous,
