@@ -105,15 +105,15 @@ def backup_create(*, path: Path, using: str = "default") -> Manifest:
         copy = sqlite3.connect(path)
         try:
             connection.connection.backup(copy)
-            cursor = copy.cursor()
+            copy_cursor = copy.cursor()
             tables = [
                 row[0]
-                for row in cursor.execute(
+                for row in copy_cursor.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
                     "AND name NOT LIKE 'sqlite_%'"
                 )
             ]
-            counts = _counts(cursor, tables)
+            counts = _counts(copy_cursor, tables)
         finally:
             copy.close()
         chain = _verify_file_chain(path)
