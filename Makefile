@@ -8,7 +8,7 @@ QAF_DEMO_PASSWORD ?= northmoor-demo-2026
 export QAF_DEMO_PASSWORD
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety mutants production-smoke serve worker
+.PHONY: install run test test-e2e lint format chromium bench clean bench-scorecard bench-tools bench-cycle bench-import eval-safety train-safety bench-safety mutants production-smoke serve worker bench-load
 
 # Each step leaves a stamp, so a second run does only what changed.
 $(VENV)/.installed: pyproject.toml requirements/text-model.txt
@@ -120,3 +120,7 @@ train-safety: install
 # Safety screen: p95 latency on one core, start-up and memory, vs the list alone (benchmarks/README.md).
 bench-safety: install
 	$(PY) benchmarks/bench_safety.py
+# The audit month under load (Locust against gunicorn on a PostgreSQL of its own), a database
+# restart and a killed worker (benchmarks/README.md).
+bench-load: install var
+	$(PY) benchmarks/bench_load.py

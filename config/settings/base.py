@@ -123,6 +123,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: the scorecard's aggregates are short, and compiling them cost more than it saved
     # (about 0.2 s a query at national scale; benchmarks/README.md).
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # A kept connection is checked before each request reuses it, so a database restart costs
+    # only the requests in flight: the next ones reconnect (make bench-load measures this).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -235,6 +238,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "qaf@example.invalid")
+# The council's SMTP relay (QAF_EMAIL_SERVICE=smtp with Django's SMTP backend).
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30")) or None
 # How email leaves (docs/admin-guide.md, "Email"): "smtp" (EMAIL_BACKEND) or "notify" (GOV.UK
 # Notify: an API key, and template IDs by notification name, "message" for all the others).
 QAF_EMAIL_SERVICE = env("QAF_EMAIL_SERVICE", "smtp")
@@ -250,6 +260,8 @@ QAF_NOTIFY_REPLY_TO_ID = env("QAF_NOTIFY_REPLY_TO_ID")
 # An email not sent within this long (worker stopped, service down) is dropped, unread: its
 # sealed recipients and body (which may hold a single-use link) do not outlive it.
 QAF_EMAIL_MAX_AGE_SECONDS = int(env("QAF_EMAIL_MAX_AGE_SECONDS", str(24 * 60 * 60)))
+# An email still waiting this long was left by a stopped worker: `qaf sweep_outbox` resends it.
+QAF_OUTBOX_RETRY_AFTER_SECONDS = int(env("QAF_OUTBOX_RETRY_AFTER_SECONDS", "600"))
 
 # Content Security Policy (django-csp 4): nonces for our own scripts, nothing from elsewhere.
 from csp.constants import NONCE, NONE, SELF  # noqa: E402

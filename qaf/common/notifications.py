@@ -176,7 +176,8 @@ def notification_send(
 def outbox_sweep(
     *, task_results_older_than: dt.timedelta = dt.timedelta(hours=1)
 ) -> dict[str, int]:
-    """Send again what failed or what a stopped worker left (pending for over 10 minutes),
+    """Send again what failed or what a stopped worker left (pending for longer than
+    QAF_OUTBOX_RETRY_AFTER_SECONDS, 10 minutes by default),
     up to MAX_ATTEMPTS; mark failed and wipe what has expired; delete successful task rows."""
     now = clock.now()
     counts = {"resent": 0, "expired": 0, "task_results_pruned": 0}
@@ -191,7 +192,7 @@ def outbox_sweep(
         created_at__gte=oldest_alive,
         attempts__lt=MAX_ATTEMPTS,
         status=OutgoingEmailStatus.PENDING,
-        created_at__lt=now - dt.timedelta(minutes=10),
+        created_at__lt=now - dt.timedelta(seconds=settings.QAF_OUTBOX_RETRY_AFTER_SECONDS),
     )
     for email_id in retry.values_list("pk", flat=True):
         notification_deliver.enqueue(email_id=email_id)
