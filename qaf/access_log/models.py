@@ -104,3 +104,10 @@ class AccessLogEntry(models.Model):
 
     def compute_hash(self) -> str:
         return chain_hash(self)
+
+    @property
+    def role_label(self) -> str:
+        """The role as people call it ("QA unit"), never its code."""
+        from qaf.accounts.models import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role

@@ -46,7 +46,10 @@ def app_role(db):
 
 
 def refused(statement: str, params: list | None = None) -> str:
-    with pytest.raises(DatabaseError) as caught, transaction.atomic():
+    with (
+        pytest.raises(DatabaseError, match=r"permission denied|must be owner") as caught,
+        transaction.atomic(),
+    ):
         run(statement, params)
     return str(caught.value)
 
@@ -71,9 +74,7 @@ def test_the_application_role_can_read_and_append_but_never_rewrite(app_role):
         f"DROP TRIGGER access_log_no_change ON {TABLE}",
         f"DROP TABLE {TABLE}",
     ):
-        assert "permission denied" in refused(statement) or "must be owner" in refused(statement), (
-            statement
-        )
+        assert refused(statement), statement
     run("RESET ROLE")
     assert AccessLogEntry.objects.count() == 2
 

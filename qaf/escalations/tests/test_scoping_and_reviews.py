@@ -128,7 +128,12 @@ def test_outstanding_review_sends_an_appreciation(council, django_capture_on_com
     manager = StaffFactory()
     worker = StaffFactory(line_manager=manager)
     council.cp_child.involvements.update(allocated_worker=worker)
-    with django_capture_on_commit_callbacks(execute=True):
+    # The emails go out when the callbacks run, still on the review's day (the outbox does not
+    # send a message older than a day).
+    with (
+        time_machine.travel(at(2026, 3, 2, 10, 0), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         review = record(
             council,
             Role.CP_CHAIR,
@@ -144,7 +149,10 @@ def test_outstanding_review_sends_an_appreciation(council, django_capture_on_com
 
 
 def test_inadequate_iro_review_raises_a_practice_alert(council, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(at(2026, 3, 2, 10, 0), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         review = record(
             council, Role.IRO, council.cic_child, PracticeGrade.INADEQUATE, ReviewKind.CIC_REVIEW
         )
